@@ -1,0 +1,170 @@
+"""`cafetalk` command line: a thin shell over pipeline.py, serve.py and checkpoint.py."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import CafeTalkError
+
+DEMO_CLIP = Path(__file__).resolve().parent / "assets" / "demo.wav"
+
+
+def _generate_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--emotion", default="neutral", help="emotion in words: happy, furious, shy, ... (default neutral)")
+    p.add_argument("--intensity", type=float, default=1.0, help="emotion intensity 0..1 (default 1)")
+    p.add_argument("--style", type=int, default=0, help="talking-style id of a style-table checkpoint (default 0)")
+    p.add_argument("--style-image", help="face image for the talking style (checkpoints with an image encoder)")
+    p.add_argument("--control", action="append", default=[], metavar="AUS@START-END",
+                   help="fine-grained control, repeatable: AU01+AU02@1.0-2.5 (seconds), AU12@50f-80f (frames), "
+                        "L12@2-3*1.5 (one side, own beta)")
+    p.add_argument("--alpha", type=float, default=1.0, help="overall guidance scale of Eq. 7 (default 1)")
+    p.add_argument("--beta", type=float, default=1.0, help="AU intensity: guidance inside control slots (default 1)")
+    p.add_argument("--steps", type=int, default=25, help="denoising steps (default 25)")
+    p.add_argument("--sampler", choices=("ddim", "ddpm"), default="ddim")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--fps", type=float, default=25.0, help="output frame rate; the model runs at 25 (default 25)")
+    p.add_argument("--weights", help="checkpoint folder (default: weights/default or $CAFETALK_WEIGHTS)")
+    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    p.add_argument("--max-minutes", type=float, default=180.0, help="refuse audio longer than this (default 180)")
+
+
+def _run_generate(args: argparse.Namespace, audio: str, outputs: list[Path], plot: Path | None) -> int:
+    from tqdm import tqdm
+
+    from .pipeline import CafeTalk
+
+    for out in outputs:  # refuse bad output names before the work
+        if out.suffix.lower() not in (".npz", ".csv", ".json"):
+            raise CafeTalkError(f"output '{out}': the extension picks the format, use .npz, .csv or .json")
+    talk = CafeTalk.load(args.weights, args.device)
+    with tqdm(total=100, unit="%", desc="generating", file=sys.stderr, leave=False,
+              bar_format="{desc} {percentage:3.0f}%|{bar}| {elapsed}<{remaining}") as bar:
+        def progress(fraction: float, message: str) -> None:
+            bar.set_description(message)
+            bar.update(round(fraction * 100) - bar.n)
+
+        anim = talk.generate(audio, emotion=args.emotion, intensity=args.intensity, style=args.style,
+                             style_image=args.style_image, controls=args.control, alpha=args.alpha, beta=args.beta,
+                             steps=args.steps, sampler=args.sampler, seed=args.seed, fps=args.fps,
+                             max_seconds=args.max_minutes * 60, progress=progress)
+    for note in anim.settings.get("notes", []):
+        print(f"note: {note}", file=sys.stderr)
+    for out in outputs:
+        anim.save(out)
+        print(f"wrote {out} ({anim.num_frames} frames at {anim.fps:g} fps)", file=sys.stderr)
+    if plot:
+        from .plot import plot as draw
+
+        draw(anim, plot)
+        print(f"wrote {plot}", file=sys.stderr)
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    return _run_generate(args, args.audio, [Path(args.output)], Path(args.plot) if args.plot else None)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    args.control = args.control or ["AU01+AU02@1.2-2.0", "AU12@2.4-3.2"]
+    if not args.weights:
+        from .pipeline import default_weights
+
+        try:
+            default_weights()
+        except CafeTalkError:
+            # No trained default in this checkout yet: show the whole flow on an untrained model.
+            args.weights = str(out / "untrained-weights")
+            print("cafetalk: warning: no trained default weights in weights/default yet; the demo runs an "
+                  "UNTRAINED model (flat curves) to show the flow", file=sys.stderr)
+            cmd_checkpoint_new(argparse.Namespace(preset="cpu", adapter=True, seed=0, out=args.weights))
+    stem = out / "demo"
+    return _run_generate(args, str(args.audio or DEMO_CLIP),
+                         [stem.with_suffix(".npz"), stem.with_suffix(".csv"), stem.with_suffix(".json")],
+                         stem.with_suffix(".png"))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import serve_stdio
+
+    if not args.stdio:
+        raise CafeTalkError("serve speaks over standard input/output only: add --stdio")
+    return serve_stdio(args.weights, args.device)
+
+
+def cmd_checkpoint_new(args: argparse.Namespace) -> int:
+    import torch
+
+    from . import checkpoint
+    from .model import CafeTalkDiT, preset
+
+    cfg = preset(args.preset, adapter=args.adapter)
+    cfg.notes = f"untrained: random initialisation (preset {args.preset}, seed {args.seed})"
+    torch.manual_seed(args.seed)
+    model = CafeTalkDiT(cfg)
+    checkpoint.save(model, args.out)
+    n = sum(p.numel() for p in model.parameters())
+    print(f"wrote {args.out}: untrained {args.preset} model, {n / 1e6:.2f} M parameters", file=sys.stderr)
+    return 0
+
+
+def cmd_checkpoint_verify(args: argparse.Namespace) -> int:
+    from . import checkpoint
+
+    checkpoint.load(args.folder)
+    print(f"{args.folder}: OK", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cafetalk", description="Speech-driven ARKit face animation (Cafe-Talk).")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    g = sub.add_parser("generate", help="turn a voice clip into ARKit animation")
+    g.add_argument("audio", help="speech audio (WAV, FLAC, OGG, MP3)")
+    g.add_argument("-o", "--output", required=True, help="output file: .npz, .csv (Live Link Face) or .json")
+    g.add_argument("--plot", help="also write a PNG plot of the main curves with control slots shaded")
+    _generate_args(g)
+    g.set_defaults(func=cmd_generate)
+
+    d = sub.add_parser("demo", help="animate the bundled voice clip: npz, Live Link CSV, json and a plot")
+    d.add_argument("--out", default="out/demo", help="output folder (default out/demo)")
+    d.add_argument("--audio", help="use this clip instead of the bundled one")
+    _generate_args(d)
+    d.set_defaults(func=cmd_demo, emotion="happy")
+
+    s = sub.add_parser("serve", help="serve the add-on over JSON lines on stdin/stdout")
+    s.add_argument("--stdio", action="store_true", help="talk on stdin/stdout (the only transport)")
+    s.add_argument("--weights")
+    s.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    s.set_defaults(func=cmd_serve)
+
+    c = sub.add_parser("checkpoint", help="make or check checkpoint folders")
+    csub = c.add_subparsers(dest="action", required=True)
+    n = csub.add_parser("new", help="write an untrained checkpoint of a preset (for training or tests)")
+    n.add_argument("--preset", default="cpu", choices=("paper", "cpu", "tiny"))
+    n.add_argument("--adapter", action="store_true", help="include the stage-2 AU adapter")
+    n.add_argument("--seed", type=int, default=0)
+    n.add_argument("--out", required=True)
+    n.set_defaults(func=cmd_checkpoint_new)
+    v = csub.add_parser("verify", help="check a checkpoint's hashes and that the model rebuilds")
+    v.add_argument("folder")
+    v.set_defaults(func=cmd_checkpoint_verify)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except CafeTalkError as exc:
+        print(f"cafetalk: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("cafetalk: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

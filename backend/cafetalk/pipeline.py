@@ -1,0 +1,242 @@
+"""generate(audio, controls, options) -> Animation: the Python API every shell (CLI, serve, add-on) uses.
+
+    from cafetalk import CafeTalk
+    talk = CafeTalk.load()                       # weights/default, or $CAFETALK_WEIGHTS
+    anim = talk.generate("line.wav", emotion="furious", intensity=0.8,
+                         controls=["AU12@2.0-3.5", "AU01+AU02@4-5*2"], seed=1)
+    anim.save("line.csv")
+
+Flow: load and check audio -> encode speech window by window -> coarse condition (style, emotion
+text, intensity) -> AU triplets to frame masks (Eq. 1, Z_cfg of Eq. 7) -> guided reverse diffusion
+per window, stitched (windows.py) -> (T, 52) ARKit weights in [0, 1] at the requested fps.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+
+from . import arkit, aus, checkpoint
+from .animation import Animation
+from .audio import HOP, Audio, build_audio_encoder, load_audio, num_frames_for, prepare
+from .diffusion import SAMPLERS, GaussianDiffusion
+from .errors import CafeTalkError
+from .model import CafeTalkDiT, Conditions
+from .sampler import Cancelled, sample_window
+from .windows import Window, generate_windows, plan_windows
+
+REPO_WEIGHTS = Path(__file__).resolve().parents[2] / "weights" / "default"
+TEXT_PREFIX = "text:"
+
+Progress = Callable[[float, str], None]
+
+
+def default_weights() -> Path:
+    """$CAFETALK_WEIGHTS, else the repository's weights/default."""
+    env = os.environ.get("CAFETALK_WEIGHTS")
+    if env:
+        return Path(env)
+    if (REPO_WEIGHTS / checkpoint.MANIFEST).exists():
+        return REPO_WEIGHTS
+    raise CafeTalkError(f"no default weights at {REPO_WEIGHTS}: pass --weights DIR (a checkpoint folder) or "
+                        "set CAFETALK_WEIGHTS")
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name not in ("cpu", "cuda", "mps"):
+        raise CafeTalkError(f"unknown device '{name}': use auto, cpu, cuda or mps")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise CafeTalkError("device 'cuda' asked for, but torch sees no CUDA GPU here: use auto or cpu")
+    if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise CafeTalkError("device 'mps' asked for, but this machine has no Metal GPU: use auto or cpu")
+    return torch.device(name)
+
+
+def parse_controls(controls: Sequence[str | aus.Triplet]) -> list[aus.Triplet]:
+    """Strings like `AU01+AU02@1.0-2.5` -> triplets; `text:...` needs the text-to-AU detector."""
+    out = []
+    for c in controls:
+        if isinstance(c, aus.Triplet):
+            aus.validate([c])
+            out.append(c)
+        elif isinstance(c, str) and c.strip().lower().startswith(TEXT_PREFIX):
+            raise CafeTalkError(f"control '{c}': text controls need the text-to-AU detector, which is not "
+                                "available in this version; write AUs instead, e.g. AU01+AU02@3.0-4.0")
+        else:
+            try:
+                out.append(aus.parse_triplet(str(c)))
+            except ValueError as exc:
+                raise CafeTalkError(str(exc)) from None
+    return out
+
+
+def _check_range(name: str, value: float, lo: float, hi: float) -> float:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise CafeTalkError(f"{name} must be a number, got {value!r}") from None
+    if not (lo <= value <= hi) or not np.isfinite(value):
+        raise CafeTalkError(f"{name} {value:g} is outside {lo:g}..{hi:g}")
+    return value
+
+
+class CafeTalk:
+    """A loaded model with its frozen encoders; `generate` may be called many times."""
+
+    def __init__(self, model: CafeTalkDiT, device: torch.device, weights: Path | None = None):
+        self.model = model.to(device).eval()
+        self.cfg = model.cfg
+        self.device = device
+        self.weights = weights
+        self.diffusion = GaussianDiffusion(self.cfg.diffusion)
+        self.audio_encoder = build_audio_encoder(self.cfg.audio, device)
+        self._text = None
+        self._image = None
+
+    @classmethod
+    def load(cls, weights: str | Path | None = None, device: str = "auto") -> "CafeTalk":
+        folder = Path(weights) if weights else default_weights()
+        dev = pick_device(device)
+        return cls(checkpoint.load(folder, dev), dev, folder)
+
+    # ------------------------------------------------------------------ conditions
+    def embed_emotion(self, text: str) -> torch.Tensor:
+        if self._text is None:
+            from .text import build_text_encoder
+
+            self._text = build_text_encoder(self.cfg.text)
+        return self._text.encode([text])[0]  # (De,)
+
+    def embed_style(self, style: int, style_image: str | Path | None) -> torch.Tensor:
+        if style_image is not None:
+            if self.cfg.style.kind != "open_clip":
+                raise CafeTalkError("these weights learn talking styles per speaker id (a table), not from images: "
+                                    f"use --style 0..{self.cfg.style.num_styles - 1}")
+            if self._image is None:
+                from .image import ImageStyleEncoder
+
+                self._image = ImageStyleEncoder(self.cfg.style)
+            return self._image.encode(style_image)[None]  # (1, Ds)
+        if self.cfg.style.kind != "table":
+            raise CafeTalkError("these weights take the talking style from a face image: pass --style-image")
+        if not (0 <= int(style) < self.cfg.style.num_styles):
+            raise CafeTalkError(f"style {style} is unknown: these weights know styles 0..{self.cfg.style.num_styles - 1}")
+        return torch.tensor([int(style)])  # (1,)
+
+    # ------------------------------------------------------------------ generate
+    def generate(self, audio: str | Path | Audio | tuple[np.ndarray, int], *, emotion: str = "neutral",
+                 intensity: float = 1.0, style: int = 0, style_image: str | Path | None = None,
+                 controls: Sequence[str | aus.Triplet] = (), alpha: float = 1.0, beta: float = 1.0,
+                 steps: int = 25, sampler: str = "ddim", seed: int = 0, fps: float = 25.0,
+                 overlap: int | None = None, max_seconds: float | None = None,
+                 progress: Progress | None = None, cancel: Callable[[], bool] | None = None) -> Animation:
+        """Speech (+ coarse and fine-grained controls) -> ARKit animation. Raises CafeTalkError on bad input."""
+        # ---- check everything before any heavy work
+        if not isinstance(emotion, str) or not emotion.strip():
+            raise CafeTalkError("emotion must be a word or phrase, e.g. 'happy' or 'quietly furious'")
+        if len(emotion) > 300:
+            raise CafeTalkError("emotion text is over 300 characters: describe the emotion in a few words")
+        intensity = _check_range("intensity", intensity, 0.0, 1.0)
+        alpha = _check_range("alpha", alpha, 0.0, 20.0)
+        beta = _check_range("beta", beta, 0.0, 20.0)
+        if sampler not in SAMPLERS:
+            raise CafeTalkError(f"unknown sampler '{sampler}': use {' or '.join(SAMPLERS)}")
+        if not isinstance(steps, int) or not 1 <= steps <= self.diffusion.num_train_timesteps:
+            raise CafeTalkError(f"steps must be a whole number from 1 to {self.diffusion.num_train_timesteps}")
+        if not isinstance(seed, int) or seed < 0:
+            raise CafeTalkError(f"seed must be a whole number >= 0, got {seed!r}")
+        triplets = parse_controls(controls)
+        if triplets and self.model.adapter is None:
+            raise CafeTalkError("these weights have no fine-grained AU adapter (stage 1 only): AU controls need "
+                                "stage-2 weights; remove the controls or pass other --weights")
+        limit = {} if max_seconds is None else {"max_seconds": max_seconds}
+        if isinstance(audio, Audio):
+            clip = audio
+        elif isinstance(audio, tuple):
+            clip = prepare(audio[0], int(audio[1]), **limit)
+        else:
+            clip = load_audio(audio, **limit)
+        try:
+            aus.validate(triplets, clip.duration)
+        except ValueError as exc:
+            raise CafeTalkError(str(exc)) from None
+
+        num_frames = num_frames_for(len(clip.samples))
+        window = self.cfg.model.window
+        overlap = window // 4 if overlap is None else overlap
+        plan = plan_windows(num_frames, window, overlap)
+        if progress:
+            progress(0.0, "encoding the emotion")
+        emotion_vec = self.embed_emotion(emotion.strip())[None].to(self.device)  # (1, De)
+        style_vec = self.embed_style(style, style_image).to(self.device)  # (1,) or (1, Ds)
+        au_seq = torch.from_numpy(aus.au_sequence(triplets, num_frames))  # (N, U)
+        z_cfg = torch.from_numpy(aus.guidance_mask(triplets, num_frames, beta))  # (N,)
+
+        ctx = self.cfg.audio.context_frames
+
+        def conditions_for(w: Window) -> Conditions:
+            lo, hi = w.start - ctx, w.end + ctx  # frames with context
+            s0, s1 = max(0, lo * HOP), min(len(clip.samples), hi * HOP)
+            chunk = np.zeros((hi - lo) * HOP, dtype=np.float32)
+            chunk[s0 - lo * HOP:s1 - lo * HOP] = clip.samples[s0:s1]
+            feats = self.audio_encoder.encode(chunk, hi - lo)[ctx:ctx + w.end - w.start]  # (T, Da)
+            return Conditions(
+                audio=feats[None].to(self.device), emotion=emotion_vec,
+                intensity=torch.tensor([intensity], device=self.device), style=style_vec,
+                aus=au_seq[w.start:w.end][None].to(self.device) if triplets else None)
+
+        def z_cfg_for(w: Window) -> torch.Tensor | None:
+            return z_cfg[w.start:w.end][None].to(self.device) if triplets else None
+
+        total, done = len(plan) * steps, [0]
+
+        def on_step() -> None:
+            done[0] += 1
+            if cancel is not None and cancel():
+                raise Cancelled("generation cancelled")
+            if progress:
+                progress(done[0] / total, f"window {min(len(plan), done[0] // steps + 1)}/{len(plan)}")
+
+        generator = torch.Generator().manual_seed(seed)
+
+        def sample(cond: Conditions, z: torch.Tensor | None, known: torch.Tensor | None) -> torch.Tensor:
+            return sample_window(self.model, self.diffusion, cond, alpha=alpha, z_cfg=z, steps=steps,
+                                 sampler=sampler, generator=generator, known=known, on_step=on_step)
+
+        x = generate_windows(num_frames, window, overlap, self.cfg.model.num_channels,
+                             conditions_for, z_cfg_for, sample)  # (N, 51) normalised
+        with torch.no_grad():
+            motion = self.model.denormalise(x.to(self.device)).clamp(0, 1).float().cpu().numpy()  # (N, 51)
+        full = np.zeros((num_frames, arkit.NUM_CHANNELS), dtype=np.float32)
+        full[:, [arkit.INDEX[n] for n in arkit.PREDICTED]] = motion
+        settings = dict(emotion=emotion, intensity=intensity, style=style if style_image is None else str(style_image),
+                        alpha=alpha, beta=beta, steps=steps, sampler=sampler, seed=seed, audio=clip.source,
+                        weights=str(self.weights) if self.weights else None, notes=clip.notes)
+        anim = Animation(full, float(aus.FPS), [str(t) for t in triplets], settings)
+        if progress:
+            progress(1.0, "done")
+        return anim.resample(fps)
+
+
+_LOADED: dict[tuple[str, str], CafeTalk] = {}
+
+
+def generate(audio: str | Path | Audio | tuple[np.ndarray, int], *, weights: str | Path | None = None,
+             device: str = "auto", **options) -> Animation:
+    """One-call API: load (and keep) the weights, then `CafeTalk.generate(audio, **options)`."""
+    key = (str(Path(weights) if weights else default_weights()), device)
+    if key not in _LOADED:
+        _LOADED[key] = CafeTalk.load(key[0], device)
+    return _LOADED[key].generate(audio, **options)
+
+
+__all__ = ["CafeTalk", "Cancelled", "generate", "default_weights", "parse_controls", "pick_device"]

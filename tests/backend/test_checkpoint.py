@@ -1,0 +1,69 @@
+import json
+import shutil
+
+import pytest
+import torch
+
+from cafetalk import checkpoint
+from cafetalk.errors import CafeTalkError
+from tests.backend.test_model import conditions
+
+
+def _copy(weights_dir, tmp_path):
+    dst = tmp_path / "ckpt"
+    shutil.copytree(weights_dir, dst)
+    return dst
+
+
+def test_round_trip_rebuilds_identical_model(weights_dir, tiny_model):
+    model = checkpoint.load(weights_dir)
+    assert model.cfg == tiny_model.cfg
+    x, t, c = torch.randn(1, 40, 51), torch.tensor([42]), conditions(batch=1)
+    with torch.no_grad():
+        assert torch.equal(model(x, t, c), tiny_model(x, t, c))
+
+
+def test_corrupt_weights_are_refused(weights_dir, tmp_path):
+    ck = _copy(weights_dir, tmp_path)
+    data = bytearray((ck / checkpoint.WEIGHTS).read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (ck / checkpoint.WEIGHTS).write_bytes(bytes(data))
+    with pytest.raises(CafeTalkError, match="corrupt"):
+        checkpoint.load(ck)
+
+
+def test_truncated_and_missing_files(weights_dir, tmp_path):
+    ck = _copy(weights_dir, tmp_path)
+    (ck / checkpoint.WEIGHTS).write_bytes((ck / checkpoint.WEIGHTS).read_bytes()[:100])
+    with pytest.raises(CafeTalkError, match="corrupt"):
+        checkpoint.load(ck)
+    (ck / checkpoint.WEIGHTS).unlink()
+    with pytest.raises(CafeTalkError, match="missing"):
+        checkpoint.load(ck)
+    with pytest.raises(CafeTalkError, match="not found"):
+        checkpoint.load(tmp_path / "nowhere")
+    (ck / checkpoint.MANIFEST).unlink()
+    with pytest.raises(CafeTalkError, match="manifest"):
+        checkpoint.load(ck)
+
+
+def _rewrite_config(ck, edit):
+    cfg = json.loads((ck / checkpoint.CONFIG).read_text())
+    edit(cfg)
+    (ck / checkpoint.CONFIG).write_text(json.dumps(cfg))
+    manifest = json.loads((ck / checkpoint.MANIFEST).read_text())
+    manifest["files"][checkpoint.CONFIG] = checkpoint.sha256(ck / checkpoint.CONFIG)
+    (ck / checkpoint.MANIFEST).write_text(json.dumps(manifest))
+
+
+def test_mismatched_config_is_refused(weights_dir, tmp_path):
+    ck = _copy(weights_dir, tmp_path)
+    _rewrite_config(ck, lambda c: c["model"].update(d_model=64))
+    with pytest.raises(CafeTalkError, match="does not match its config"):
+        checkpoint.load(ck)
+    _rewrite_config(ck, lambda c: c["model"].update(d_model=32, adapter=False))
+    with pytest.raises(CafeTalkError, match="unexpected"):
+        checkpoint.load(ck)
+    _rewrite_config(ck, lambda c: c["model"].update(adapter=True, depth=3))
+    with pytest.raises(CafeTalkError, match="unknown keys"):
+        checkpoint.load(ck)

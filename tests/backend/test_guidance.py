@@ -1,0 +1,33 @@
+import torch
+
+from cafetalk.guidance import guided_x0
+from tests.backend.test_model import conditions
+
+
+def test_eq7_outside_slots_equals_alpha_only(tiny_model):
+    x, t = torch.randn(1, 40, 51), torch.tensor([300])
+    c = conditions(batch=1)
+    z = torch.zeros(1, 40)
+    z[:, 10:20] = 1.5
+    with torch.no_grad():
+        with_f = guided_x0(tiny_model, x, t, c, alpha=2.0, z_cfg=z)
+        alpha_only = guided_x0(tiny_model, x, t, c, alpha=2.0, z_cfg=None)
+        # each prediction separately, then Eq. 7 by hand
+        g_null = tiny_model(x, t, c.with_flags(False, False, False))
+        g_ac = tiny_model(x, t, c.with_flags(True, True, False))
+        g_acf = tiny_model(x, t, c.with_flags(True, True, True))
+    outside = torch.ones(40, dtype=torch.bool)
+    outside[10:20] = False
+    assert torch.allclose(with_f[:, outside], alpha_only[:, outside], atol=1e-6)
+    assert not torch.allclose(with_f[:, 10:20], alpha_only[:, 10:20], atol=1e-4)
+    expected = g_null + 2.0 * (g_ac - g_null) + z[:, :, None] * (g_acf - g_null)
+    assert torch.allclose(with_f, expected, atol=1e-5)
+
+
+def test_alpha_one_without_controls_is_the_conditional_prediction(tiny_model):
+    x, t, c = torch.randn(1, 30, 51), torch.tensor([50]), conditions(batch=1, frames=30, with_aus=False)
+    with torch.no_grad():
+        assert torch.allclose(guided_x0(tiny_model, x, t, c, 1.0, None),
+                              tiny_model(x, t, c.with_flags(True, True, False)), atol=1e-6)
+        assert torch.allclose(guided_x0(tiny_model, x, t, c, 0.0, None),
+                              tiny_model(x, t, c.with_flags(False, False, False)), atol=1e-6)
