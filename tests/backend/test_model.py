@@ -33,8 +33,8 @@ def test_cross_attention_sees_only_neighbouring_audio(tiny_model):
     a2 = a.clone()
     a2[:, 15:] += 5.0
     mask = alignment_mask(20)
-    y1 = block.cross_attn(h, a, mask=mask)
-    y2 = block.cross_attn(h, a2, mask=mask)
+    y1 = block.cross_attn.attn(h, a, mask=mask)
+    y2 = block.cross_attn.attn(h, a2, mask=mask)
     assert torch.allclose(y1[:, :14], y2[:, :14])  # frames 0..13 attend to audio 0..14 only
     assert not torch.allclose(y1[:, 14:], y2[:, 14:])
 

@@ -14,22 +14,22 @@ from torch import nn
 
 from .. import aus as au_vocab
 from .config import CafeTalkConfig
-from .layers import FiLM, Attention, feed_forward
+from .layers import FiLM, FiLMAttention, feed_forward
 
 
 class FiLMSelfAttentionLayer(nn.Module):
+    """FiLM self-attention followed by a FiLM feed-forward, both modulated by the timestep."""
+
     def __init__(self, d: int, n_heads: int, ff_mult: int, dropout: float):
         super().__init__()
-        self.norm1 = nn.LayerNorm(d, eps=1e-6)
-        self.attn = Attention(d, n_heads, dropout)
-        self.film1 = FiLM(d, d)
-        self.norm2 = nn.LayerNorm(d, eps=1e-6)
+        self.attn = FiLMAttention(d, n_heads, dropout)
+        self.norm = nn.LayerNorm(d, eps=1e-6)
         self.ff = feed_forward(d, ff_mult, dropout)
-        self.film2 = FiLM(d, d)
+        self.film = FiLM(d, d)
 
     def forward(self, h: torch.Tensor, t_emb: torch.Tensor) -> torch.Tensor:
-        h = h + self.film1(self.attn(self.norm1(h)), t_emb)  # (B, T, D)
-        return h + self.film2(self.ff(self.norm2(h)), t_emb)  # (B, T, D)
+        h = self.attn(h, t_emb)  # (B, T, D)
+        return h + self.film(self.ff(self.norm(h)), t_emb)  # (B, T, D)
 
 
 class AUAdapter(nn.Module):

@@ -19,7 +19,7 @@ from torch import nn
 from .adapter import AUAdapter
 from .conditions import Conditions
 from .config import CafeTalkConfig
-from .layers import FiLM, Attention, alignment_mask, feed_forward, modulate, sinusoid
+from .layers import Attention, FiLMAttention, alignment_mask, feed_forward, modulate, sinusoid
 
 
 # --------------------------------------------------------------------------- embedders
@@ -82,12 +82,8 @@ class DiTBlock(nn.Module):
         super().__init__()
         self.norm1 = nn.LayerNorm(d, elementwise_affine=False, eps=1e-6)
         self.self_attn = Attention(d, n_heads, dropout)
-        self.norm2 = nn.LayerNorm(d, eps=1e-6)
-        self.cross_attn = Attention(d, n_heads, dropout)
-        self.film_cross = FiLM(d, d)
-        self.norm3 = nn.LayerNorm(d, eps=1e-6)
-        self.film_attn = Attention(d, n_heads, dropout)
-        self.film_self = FiLM(d, d)
+        self.cross_attn = FiLMAttention(d, n_heads, dropout)  # to the audio, masked by Eq. 2
+        self.film_self_attn = FiLMAttention(d, n_heads, dropout)
         self.norm4 = nn.LayerNorm(d, elementwise_affine=False, eps=1e-6)
         self.ff = feed_forward(d, ff_mult, dropout)
         # adaLN-Zero (DiT): shift/scale/gate of the attention and feed-forward from c. Zero init makes
@@ -100,8 +96,8 @@ class DiTBlock(nn.Module):
                 align: torch.Tensor) -> torch.Tensor:
         s1, sc1, g1, s2, sc2, g2 = self.ada(c).chunk(6, dim=-1)  # 6 x (B, D)
         h = h + g1[:, None] * self.self_attn(modulate(self.norm1(h), s1, sc1))  # (B, T, D)
-        h = h + self.film_cross(self.cross_attn(self.norm2(h), audio, mask=align), t_emb)  # (B, T, D)
-        h = h + self.film_self(self.film_attn(self.norm3(h)), t_emb)  # (B, T, D)
+        h = self.cross_attn(h, t_emb, context=audio, mask=align)  # (B, T, D)
+        h = self.film_self_attn(h, t_emb)  # (B, T, D)
         return h + g2[:, None] * self.ff(modulate(self.norm4(h), s2, sc2))  # (B, T, D)
 
 

@@ -71,3 +71,18 @@ def feed_forward(d: int, mult: int, dropout: float) -> nn.Sequential:
 
 def modulate(x: torch.Tensor, shift: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
     return x * (1 + scale[:, None]) + shift[:, None]  # (B, T, D)
+
+
+class FiLMAttention(nn.Module):
+    """A residual attention layer whose output is FiLM-modulated by the timestep embedding:
+    h + FiLM(Attn(LN(h), context), t). Cross-attention when `context` is given (Fig. 2)."""
+
+    def __init__(self, d: int, n_heads: int, dropout: float):
+        super().__init__()
+        self.norm = nn.LayerNorm(d, eps=1e-6)
+        self.attn = Attention(d, n_heads, dropout)
+        self.film = FiLM(d, d)
+
+    def forward(self, h: torch.Tensor, t_emb: torch.Tensor, context: torch.Tensor | None = None,
+                mask: torch.Tensor | None = None) -> torch.Tensor:
+        return h + self.film(self.attn(self.norm(h), context, mask), t_emb)  # (B, T, D)
