@@ -152,6 +152,7 @@ class CafeTalk:
             raise CafeTalkError(f"unknown sampler '{sampler}': use {' or '.join(SAMPLERS)}")
         if not isinstance(steps, int) or not 1 <= steps <= self.diffusion.num_train_timesteps:
             raise CafeTalkError(f"steps must be a whole number from 1 to {self.diffusion.num_train_timesteps}")
+        fps = _check_range("fps", fps, 1.0, 1000.0)
         if not isinstance(seed, int) or seed < 0:
             raise CafeTalkError(f"seed must be a whole number >= 0, got {seed!r}")
         triplets = parse_controls(controls)

@@ -57,7 +57,7 @@ def test_fps_and_plot(weights_dir, speech_wav, tmp_path):
     (None, ["--intensity", "3"], "intensity"),
     (None, ["--control", "AU12@2-1"], "inverted"),
     (None, ["--control", "text:a sarcastic smirk@1-2"], "text-to-AU"),
-    (None, ["--fps", "0"], "frame rate"),
+    (None, ["--fps", "0"], "fps 0 is outside"),
 ])
 def test_bad_input_exits_nonzero_and_writes_nothing(weights_dir, speech_wav, tmp_path, capsys,
                                                     audio_bytes, extra, needle):
