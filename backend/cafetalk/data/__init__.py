@@ -1,1 +1,1 @@
-"""Training data: Algorithm 1 (binarize.py); the corpus generator and importers arrive with the data issue."""
+"""Training data: speech synthesis with phoneme timings (speech.py), Algorithm 1 (binarize.py)."""
