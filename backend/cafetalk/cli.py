@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -117,6 +118,25 @@ def cmd_checkpoint_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_data_generate(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from .data.card import write_card
+    from .data.corpus import CorpusConfig, generate
+
+    if args.hours <= 0:
+        raise CafeTalkError("--hours must be above 0")
+    cfg = CorpusConfig(hours=args.hours, seed=args.seed, shard_clips=args.shard_clips)
+    with tqdm(total=100, unit="%", desc=f"generating {args.hours:g} h", file=sys.stderr,
+              bar_format="{desc} {percentage:3.0f}%|{bar}| {elapsed}<{remaining}") as bar:
+        manifest = generate(args.out, cfg, workers=args.workers,
+                            progress=lambda f: bar.update(round(f * 100) - bar.n))
+    card = write_card(args.out, manifest, [c["triplets"] for c in manifest["clips"]])
+    print(f"wrote {len(manifest['clips'])} clips ({manifest['hours']:.2f} h) to {args.out}; card: {card}",
+          file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cafetalk", description="Speech-driven ARKit face animation (Cafe-Talk).")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -139,6 +159,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--weights")
     s.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     s.set_defaults(func=cmd_serve)
+
+    data = sub.add_parser("data", help="training data: generate a corpus")
+    dsub = data.add_subparsers(dest="action", required=True)
+    dg = dsub.add_parser("generate", help="synthetic speech + procedural performer -> corpus shards + card")
+    dg.add_argument("--out", required=True, help="corpus folder")
+    dg.add_argument("--hours", type=float, default=10.0)
+    dg.add_argument("--seed", type=int, default=0)
+    dg.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    dg.add_argument("--shard-clips", type=int, default=200, help="clips per shard (default 200)")
+    dg.set_defaults(func=cmd_data_generate)
 
     c = sub.add_parser("checkpoint", help="make or check checkpoint folders")
     csub = c.add_subparsers(dest="action", required=True)

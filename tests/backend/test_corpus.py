@@ -1,0 +1,52 @@
+import json
+
+import numpy as np
+import pytest
+
+from cafetalk import aus
+from cafetalk.data.corpus import Corpus, CorpusConfig, generate, make_clip
+
+pytest.importorskip("espeakng_loader")
+
+
+@pytest.fixture(scope="module")
+def corpus_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("corpus")
+    generate(out, CorpusConfig(hours=0.01, seed=3, shard_clips=6))
+    return out
+
+
+def test_manifest_and_shards(corpus_dir):
+    manifest = json.loads((corpus_dir / "manifest.json").read_text())
+    clips = manifest["clips"]
+    assert sum(c["duration"] for c in clips) >= 36 and len(clips) % 6 == 0
+    assert {"id", "shard", "emotion", "intensity", "voice", "style", "duration", "text", "triplets"} <= set(clips[0])
+    c = Corpus(corpus_dir)
+    for i in (0, len(c) - 1):
+        clip = c[i]
+        assert clip.audio.dtype == np.float32 and abs(len(clip.audio) / 16000 - clip.meta["duration"]) < 1e-3
+        assert clip.motion.shape == (clip.meta["frames"], 52) and 0 <= clip.motion.min() and clip.motion.max() <= 1
+        assert clip.phones and all(p[1] <= p[2] for p in clip.phones)
+        assert [str(t) for t in clip.triplets] == clip.meta["triplets"]
+
+
+def test_deterministic_by_seed(corpus_dir, tmp_path):
+    cfg = CorpusConfig(hours=0.01, seed=3, shard_clips=6)
+    generate(tmp_path, cfg)
+    a, b = Corpus(corpus_dir), Corpus(tmp_path)
+    assert a.clips == b.clips
+    for i in range(len(a)):
+        assert np.array_equal(a[i].audio, b[i].audio) and np.array_equal(a[i].motion, b[i].motion)
+    voices = a.manifest["voices"]
+    other = make_clip(0, CorpusConfig(seed=4), voices)
+    assert other.meta["text"] != a[0].meta["text"] or not np.array_equal(other.audio, a[0].audio)
+
+
+def test_triplets_are_valid_controls(corpus_dir):
+    c = Corpus(corpus_dir)
+    seen = 0
+    for i in range(len(c)):
+        clip = c[i]
+        aus.validate(clip.triplets, clip.meta["duration"] + 0.2)
+        seen += len(clip.triplets)
+    assert seen > 0
