@@ -137,6 +137,16 @@ def cmd_data_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_data_import(args: argparse.Namespace) -> int:
+    from .data.importer import import_take
+
+    meta = import_take(args.take, args.audio, args.out, emotion=args.emotion, intensity=args.intensity,
+                       style=args.style, csv_fps=args.csv_fps)
+    print(f"imported {args.take} as {meta['id']} ({meta['duration']:.2f} s, {len(meta['triplets'])} AU triplets) "
+          f"into {args.out}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cafetalk", description="Speech-driven ARKit face animation (Cafe-Talk).")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -169,6 +179,15 @@ def build_parser() -> argparse.ArgumentParser:
     dg.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     dg.add_argument("--shard-clips", type=int, default=200, help="clips per shard (default 200)")
     dg.set_defaults(func=cmd_data_generate)
+    di = dsub.add_parser("import-livelink", help="add a captured take (Live Link Face CSV, or .npz/.json) + its audio")
+    di.add_argument("take", help="Live Link Face CSV (or an .npz/.json animation with ARKit names)")
+    di.add_argument("audio", help="the take's audio (WAV, FLAC, ...)")
+    di.add_argument("--out", required=True, help="corpus folder (created or extended)")
+    di.add_argument("--emotion", default="neutral")
+    di.add_argument("--intensity", type=int, default=1)
+    di.add_argument("--style", type=int, default=0, help="talking-style id of the performer")
+    di.add_argument("--csv-fps", type=float, help="the CSV's frame rate (default: read from its timecodes)")
+    di.set_defaults(func=cmd_data_import)
 
     c = sub.add_parser("checkpoint", help="make or check checkpoint folders")
     csub = c.add_subparsers(dest="action", required=True)
