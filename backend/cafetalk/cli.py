@@ -147,6 +147,17 @@ def cmd_data_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_data_real_speech(args: argparse.Namespace) -> int:
+    from .data.realspeech import build, fetch_source
+
+    source = Path(args.source) if args.source else fetch_source(Path(args.cache))
+    manifest = build(args.out, source)
+    clips = manifest["clips"]
+    print(f"aligned {len(clips)} recordings ({sum(c['duration'] for c in clips):.1f} s, "
+          f"{sum(c['bilabials'] for c in clips)} bilabial phones) into {args.out}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cafetalk", description="Speech-driven ARKit face animation (Cafe-Talk).")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -188,6 +199,11 @@ def build_parser() -> argparse.ArgumentParser:
     di.add_argument("--style", type=int, default=0, help="talking-style id of the performer")
     di.add_argument("--csv-fps", type=float, help="the CSV's frame rate (default: read from its timecodes)")
     di.set_defaults(func=cmd_data_import)
+    dr = dsub.add_parser("real-speech", help="force-align real recordings (pocketsphinx test data) for lip-sync checks")
+    dr.add_argument("--out", required=True)
+    dr.add_argument("--source", help="pocketsphinx's test/data folder (default: fetch its sdist into --cache)")
+    dr.add_argument("--cache", default="build/pocketsphinx-src", help="where the sdist is kept (default build/)")
+    dr.set_defaults(func=cmd_data_real_speech)
 
     c = sub.add_parser("checkpoint", help="make or check checkpoint folders")
     csub = c.add_subparsers(dest="action", required=True)

@@ -21,10 +21,12 @@ import numpy as np
 
 from .. import arkit, aus
 
-# Thresholds on the unit activation (ARKit weight, 0..1). Mouth units see constant lip-sync motion,
-# so they need more to count as a deliberate expression; a blink is a near-closed lid.
+# Thresholds on the unit activation (ARKit weight, 0..1). Mouth units that articulate speech (pucker
+# on rounded vowels, press and roll on p/b/m and f/v, jaw on open vowels) cross low thresholds in
+# every sentence, so they need more to count as a deliberate expression; a blink is a near-closed lid.
 DEFAULT_THRESHOLD = 0.3
-THRESHOLDS = {"AU25": 0.45, "AU26": 0.5, "AU45": 0.5, "AU22": 0.4, "AU18": 0.4, "AU24": 0.4, "AU28": 0.4}
+THRESHOLDS = {"AU18": 0.7, "AU22": 0.5, "AU23": 0.45, "AU24": 0.5, "AU25": 0.5, "AU26": 0.6, "AU28": 0.6,
+              "AU45": 0.5}
 
 REGIONS: dict[str, tuple[str, ...]] = {
     "brows": ("AU01", "AU02", "AU04"),
