@@ -30,7 +30,8 @@ def _generate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-minutes", type=float, default=180.0, help="refuse audio longer than this (default 180)")
 
 
-def _run_generate(args: argparse.Namespace, audio: str, outputs: list[Path], plot: Path | None) -> int:
+def _run_generate(args: argparse.Namespace, audio: str, outputs: list[Path], plot: Path | None,
+                  preview: Path | None = None) -> int:
     from tqdm import tqdm
 
     from .pipeline import CafeTalk
@@ -59,11 +60,17 @@ def _run_generate(args: argparse.Namespace, audio: str, outputs: list[Path], plo
 
         draw(anim, plot)
         print(f"wrote {plot}", file=sys.stderr)
+    if preview:
+        from .head.render import preview_animation
+
+        preview_animation(anim, preview)
+        print(f"wrote {preview}", file=sys.stderr)
     return 0
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    return _run_generate(args, args.audio, [Path(args.output)], Path(args.plot) if args.plot else None)
+    return _run_generate(args, args.audio, [Path(args.output)], Path(args.plot) if args.plot else None,
+                         Path(args.preview) if args.preview else None)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -83,7 +90,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     stem = out / "demo"
     return _run_generate(args, str(args.audio or DEMO_CLIP),
                          [stem.with_suffix(".npz"), stem.with_suffix(".csv"), stem.with_suffix(".json")],
-                         stem.with_suffix(".png"))
+                         stem.with_suffix(".png"), out / "demo_preview.png")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -158,6 +165,35 @@ def cmd_data_real_speech(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_head_export(args: argparse.Namespace) -> int:
+    from .head.rig import export
+
+    print(f"wrote {export(args.out)}", file=sys.stderr)
+    return 0
+
+
+def cmd_head_preview(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from . import arkit
+    from .head.render import contact_sheet
+    from .head.rig import reference_head
+
+    head = reference_head()
+    names = args.keys or ["jawOpen", "mouthSmileLeft", "mouthPucker", "eyeBlinkLeft", "browInnerUp", "browDownLeft",
+                          "noseSneerLeft", "cheekPuff"]
+    frames = []
+    for name in names:
+        w = np.zeros(arkit.NUM_CHANNELS, dtype=np.float32)
+        try:
+            w[arkit.index_of(name)] = 1.0
+        except KeyError as exc:
+            raise CafeTalkError(exc.args[0]) from None
+        frames.append(head.pose(w))
+    print(f"wrote {contact_sheet(head.mesh, frames, names, args.out)}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cafetalk", description="Speech-driven ARKit face animation (Cafe-Talk).")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -166,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("audio", help="speech audio (WAV, FLAC, OGG, MP3)")
     g.add_argument("-o", "--output", required=True, help="output file: .npz, .csv (Live Link Face) or .json")
     g.add_argument("--plot", help="also write a PNG plot of the main curves with control slots shaded")
+    g.add_argument("--preview", help="also write a PNG contact sheet of the reference head at 8 times")
     _generate_args(g)
     g.set_defaults(func=cmd_generate)
 
@@ -204,6 +241,16 @@ def build_parser() -> argparse.ArgumentParser:
     dr.add_argument("--source", help="pocketsphinx's test/data folder (default: fetch its sdist into --cache)")
     dr.add_argument("--cache", default="build/pocketsphinx-src", help="where the sdist is kept (default build/)")
     dr.set_defaults(func=cmd_data_real_speech)
+
+    hd = sub.add_parser("head", help="the reference ARKit head")
+    hsub = hd.add_subparsers(dest="action", required=True)
+    he = hsub.add_parser("export", help="write vertices, faces, 52 shape-key deltas and lip vertex ids (.npz)")
+    he.add_argument("--out", required=True)
+    he.set_defaults(func=cmd_head_export)
+    hp = hsub.add_parser("preview", help="a contact sheet of shape keys at full weight")
+    hp.add_argument("--out", required=True)
+    hp.add_argument("keys", nargs="*", help="ARKit names (default: a selection)")
+    hp.set_defaults(func=cmd_head_preview)
 
     c = sub.add_parser("checkpoint", help="make or check checkpoint folders")
     csub = c.add_subparsers(dest="action", required=True)

@@ -1,0 +1,1 @@
+"""The reference ARKit head: geometry (mesh.py), 52 shape keys (shapes.py), posing and previews."""
