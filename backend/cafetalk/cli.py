@@ -180,13 +180,14 @@ def cmd_head_preview(args: argparse.Namespace) -> int:
     from .head.rig import reference_head
 
     head = reference_head()
-    names = args.keys or ["jawOpen", "mouthSmileLeft", "mouthPucker", "eyeBlinkLeft", "browInnerUp", "browDownLeft",
-                          "noseSneerLeft", "cheekPuff"]
+    names = args.keys or ["jawOpen", "jawOpen+mouthClose", "mouthSmileLeft", "mouthPucker", "eyeBlinkLeft",
+                          "browInnerUp", "browDownLeft", "noseSneerLeft"]
     frames = []
     for name in names:
         w = np.zeros(arkit.NUM_CHANNELS, dtype=np.float32)
         try:
-            w[arkit.index_of(name)] = 1.0
+            for key in name.split("+"):
+                w[arkit.index_of(key)] = 1.0
         except KeyError as exc:
             raise CafeTalkError(exc.args[0]) from None
         frames.append(head.pose(w))
@@ -249,7 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
     he.set_defaults(func=cmd_head_export)
     hp = hsub.add_parser("preview", help="a contact sheet of shape keys at full weight")
     hp.add_argument("--out", required=True)
-    hp.add_argument("keys", nargs="*", help="ARKit names (default: a selection)")
+    hp.add_argument("keys", nargs="*", help="ARKit names, or combinations like jawOpen+mouthClose (default: a selection)")
     hp.set_defaults(func=cmd_head_preview)
 
     c = sub.add_parser("checkpoint", help="make or check checkpoint folders")
