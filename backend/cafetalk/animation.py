@@ -36,6 +36,18 @@ class Animation:
     def duration(self) -> float:
         return self.num_frames / self.fps
 
+    def slots(self) -> list:
+        """The fine-grained controls as triplets (aus.Triplet); controls that do not parse are skipped."""
+        from .aus import parse_triplet
+
+        out = []
+        for text in self.controls:
+            try:
+                out.append(parse_triplet(text))
+            except ValueError:
+                continue
+        return out
+
     def channel(self, name: str) -> np.ndarray:
         return self.blendshapes[:, arkit.index_of(name)]
 

@@ -6,7 +6,6 @@ from pathlib import Path
 import numpy as np
 
 from .animation import Animation
-from .aus import parse_triplet
 
 GROUPS = {
     "mouth": ("jawOpen", "mouthClose", "mouthFunnel", "mouthPucker"),
@@ -23,12 +22,7 @@ def plot(anim: Animation, path: str | Path, title: str | None = None) -> Path:
 
     t = np.arange(anim.num_frames) / anim.fps
     fig, axes = plt.subplots(len(GROUPS), 1, figsize=(12, 2.4 * len(GROUPS)), sharex=True)
-    slots = []
-    for text in anim.controls:
-        try:
-            slots.append(parse_triplet(text))
-        except ValueError:
-            continue
+    slots = anim.slots()
     for ax, (group, names) in zip(axes, GROUPS.items()):
         for s in slots:
             ax.axvspan(s.start, s.end, color="tab:orange", alpha=0.15, lw=0)

@@ -92,18 +92,12 @@ def contact_sheet(mesh: HeadMesh, frames: list[np.ndarray], captions: list[str],
 def preview_animation(anim, path: str | Path, count: int = 8, times: list[float] | None = None) -> Path:
     """Contact sheet of the reference head posed by an Animation at `count` times (or the given ones),
     each captioned with its time and the controls active then."""
-    from ..aus import parse_triplet
     from .rig import reference_head
 
     head = reference_head()
     if times is None:
         times = list(np.linspace(0, max(anim.duration - 1.0 / anim.fps, 0), count))
-    slots = []
-    for text in anim.controls:
-        try:
-            slots.append(parse_triplet(text))
-        except ValueError:
-            pass
+    slots = anim.slots()
     frames, captions = [], []
     for t in times:
         i = min(anim.num_frames - 1, int(round(t * anim.fps)))
