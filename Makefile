@@ -3,10 +3,16 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.cafetalk-installed
+# Blender as a Python module, for the add-on's tests: its own environment, as in real Blender,
+# where the add-on runs in Blender's Python and the backend (torch) in another process.
+BLENDER_VENV  ?= .venv-blender
+BLENDER_STAMP := $(BLENDER_VENV)/.bpy-installed
 
-.PHONY: setup demo test bench clean
+.PHONY: setup setup-blender demo test bench clean
 
 setup: $(STAMP)
+
+setup-blender: $(BLENDER_STAMP)
 
 # torch is pinned so that the project machines take the CPU build on disk; on a machine with an
 # NVIDIA GPU the same pin installs PyPI's CUDA build. open_clip is installed without its
@@ -20,14 +26,22 @@ $(STAMP): backend/pyproject.toml
 	$(BIN)/python -m pip install --quiet -e "backend[test]"
 	touch $(STAMP)
 
+# bpy 4.5 LTS wheels exist for CPython 3.11 only and pin numpy < 2.
+$(BLENDER_STAMP):
+	$(PYTHON) -m venv $(BLENDER_VENV)
+	$(BLENDER_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BLENDER_VENV)/bin/python -m pip install --quiet bpy==4.5.15 pytest
+	touch $(BLENDER_STAMP)
+
 demo: setup
 	$(BIN)/cafetalk demo --out out/demo
 
-test: setup
+test: setup setup-blender
 	$(BIN)/python -m pytest -q
+	$(BLENDER_VENV)/bin/python -m pytest -q tests/addon
 
 bench: setup
 	$(BIN)/python bench/realtime.py
 
 clean:
-	rm -rf $(VENV) out build
+	rm -rf $(VENV) $(BLENDER_VENV) out build

@@ -11,11 +11,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+try:  # the Blender tests (tests/addon) run in Blender's Python, which has no torch
+    import torch
+
+    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+except ImportError:
+    torch = None
 
 WORDS = ("happy sad angry neutral fear surprised disgusted contempt furious shy calm very a the person "
          "looks smiling frown").split()

@@ -31,7 +31,7 @@ def _generate_args(p: argparse.ArgumentParser) -> None:
 
 
 def _run_generate(args: argparse.Namespace, audio: str, outputs: list[Path], plot: Path | None,
-                  preview: Path | None = None) -> int:
+                  preview: Path | None = None, video: Path | None = None) -> int:
     from tqdm import tqdm
 
     from .pipeline import CafeTalk
@@ -65,12 +65,21 @@ def _run_generate(args: argparse.Namespace, audio: str, outputs: list[Path], plo
 
         preview_animation(anim, preview)
         print(f"wrote {preview}", file=sys.stderr)
+    if video:
+        from tqdm import tqdm
+
+        from .head.video import write_video
+
+        with tqdm(total=100, unit="%", desc="rendering video", file=sys.stderr, leave=False,
+                  bar_format="{desc} {percentage:3.0f}%|{bar}| {elapsed}<{remaining}") as bar:
+            write_video(anim, audio, video, progress=lambda f: bar.update(round(f * 100) - bar.n))
+        print(f"wrote {video}", file=sys.stderr)
     return 0
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
     return _run_generate(args, args.audio, [Path(args.output)], Path(args.plot) if args.plot else None,
-                         Path(args.preview) if args.preview else None)
+                         Path(args.preview) if args.preview else None, Path(args.video) if args.video else None)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -90,7 +99,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     stem = out / "demo"
     return _run_generate(args, str(args.audio or DEMO_CLIP),
                          [stem.with_suffix(".npz"), stem.with_suffix(".csv"), stem.with_suffix(".json")],
-                         stem.with_suffix(".png"), out / "demo_preview.png")
+                         stem.with_suffix(".png"), out / "demo_preview.png", stem.with_suffix(".mp4"))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -204,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("-o", "--output", required=True, help="output file: .npz, .csv (Live Link Face) or .json")
     g.add_argument("--plot", help="also write a PNG plot of the main curves with control slots shaded")
     g.add_argument("--preview", help="also write a PNG contact sheet of the reference head at 8 times")
+    g.add_argument("--video", help="also write an MP4 of the reference head speaking, with the audio")
     _generate_args(g)
     g.set_defaults(func=cmd_generate)
 

@@ -147,3 +147,17 @@ def test_head_commands_and_preview(weights_dir, speech_wav, tmp_path):
         data = (tmp_path / png).read_bytes()
         assert data[:4] == b"\x89PNG" and len(data) > 20_000
     assert main(["head", "preview", "--out", str(tmp_path / "x.png"), "notAShape"]) != 0
+
+
+def test_video_preview(weights_dir, tmp_path):
+    import imageio_ffmpeg
+    import soundfile as sf
+
+    from cafetalk.cli import main
+    from tests.conftest import speech_like
+
+    sf.write(tmp_path / "one.wav", speech_like(1.0), 16000)
+    assert main(["generate", str(tmp_path / "one.wav"), "-o", str(tmp_path / "a.csv"), "--weights", str(weights_dir),
+                 "--steps", "1", "--video", str(tmp_path / "a.mp4")]) == 0
+    frames, seconds = imageio_ffmpeg.count_frames_and_secs(str(tmp_path / "a.mp4"))
+    assert 23 <= frames <= 25 and 0.9 <= seconds <= 1.1

@@ -28,7 +28,7 @@ def _camera(yaw_deg: float, distance: float = 0.55, target=(0.0, 0.0, -0.005)):
 
 
 def draw(ax, mesh: HeadMesh, vertices: np.ndarray, yaw_deg: float = 0.0, zoom: float = 1.0,
-         window: tuple[float, float, float, float] = (-0.3, 0.3, -0.36, 0.3)) -> None:
+         window: tuple[float, float, float, float] = (-0.3, 0.3, -0.32, 0.3)) -> None:
     """Draw posed `vertices` (V, 3) of `mesh` into a matplotlib Axes."""
     from matplotlib.collections import PolyCollection
 

@@ -64,5 +64,6 @@ def export(path: str | Path) -> Path:
                         lower_lip_inner=head.mesh.lower_lip_inner.astype(np.int32),
                         part_names=np.array([p.name for p in head.mesh.parts]),
                         part_ranges=np.array([(p.start, p.stop) for p in head.mesh.parts], dtype=np.int32),
-                        part_colors=np.array([p.color for p in head.mesh.parts], dtype=np.float32))
+                        part_colors=np.array([p.color for p in head.mesh.parts], dtype=np.float32),
+                        face_colors=head.mesh.face_colors.astype(np.float32))
     return out
