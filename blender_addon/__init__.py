@@ -1,19 +1,22 @@
 """Cafe-Talk for Blender. This file only registers; each module registers its own classes.
 
 The add-on never imports torch: generation runs in the backend's own Python process
-(`cafetalk serve --stdio`, see backend/cafetalk/protocol.py). So far only the preferences exist;
-the scene panel, AU strips, generation, bake and export arrive with the add-on issue.
+(`cafetalk serve --stdio`, see backend/cafetalk/protocol.py). Modules that need bpy are imported
+in register(), so the bpy-free ones (mapping.py, ...) can be imported and tested outside Blender.
 """
-from . import preferences
 
-modules = (preferences,)
+
+def _modules():
+    from . import preferences
+
+    return (preferences,)
 
 
 def register():
-    for m in modules:
+    for m in _modules():
         m.register()
 
 
 def unregister():
-    for m in reversed(modules):
+    for m in reversed(_modules()):
         m.unregister()
