@@ -7,9 +7,9 @@ in register(), so the bpy-free ones (mapping.py, ...) can be imported and tested
 
 
 def _modules():
-    from . import preferences
+    from . import operators, panels, preferences, properties
 
-    return (preferences,)
+    return (preferences, properties, operators, panels)
 
 
 def register():

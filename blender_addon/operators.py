@@ -1,0 +1,283 @@
+"""Operators: thin shells that gather the scene, delegate to bpy-free modules, and report.
+
+Generate runs as a modal operator with a timer (progress in the panel and status bar, ESC cancels,
+Blender stays responsive); in background mode (no timers, no modal) the same job runs blocking.
+Nothing in the scene changes until a result has arrived: a failure or cancel leaves it as it was.
+"""
+from __future__ import annotations
+
+import csv
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import bpy
+import numpy as np
+
+from . import keyframes, strips
+from .backend_job import Backend, serve_command
+from .mapping import ARKIT_NAMES, map_shape_keys
+
+ADDON_DIR = Path(__file__).resolve().parent
+
+
+def prefs(context):
+    addon = context.preferences.addons.get(__package__)
+    return addon.preferences if addon else None
+
+
+def backend_python(context) -> str:
+    p = prefs(context)
+    python = (p.backend_python if p else "") or os.environ.get("CAFETALK_BACKEND_PYTHON", "")
+    if not python:
+        raise RuntimeError("no backend Python set: choose one in Preferences > Add-ons > Cafe-Talk "
+                           "(an interpreter with `cafetalk` installed)")
+    return bpy.path.abspath(python)
+
+
+def sound_strip(context):
+    seq = context.scene.sequence_editor
+    all_strips = [] if seq is None else list(getattr(seq, "strips_all", None) or seq.sequences_all)
+    sounds = [s for s in all_strips if s.type == "SOUND"]
+    name = context.scene.cafetalk.sound_strip
+    if name:
+        sounds = [s for s in sounds if s.name == name]
+    if not sounds:
+        raise RuntimeError("no sound strip" + (f" named '{name}'" if name else "") +
+                           ": add the voice recording to the Video Sequencer")
+    return min(sounds, key=lambda s: s.frame_start) if not name else sounds[0]
+
+
+def head_object(context):
+    obj = context.active_object
+    if obj is None or obj.type != "MESH" or obj.data.shape_keys is None:
+        raise RuntimeError("select the head: a mesh with ARKit shape keys")
+    return obj
+
+
+class CafeTalkOperator:
+    """Turns exceptions into reports instead of tracebacks (mpfb2's habit)."""
+
+    def fail(self, message: str):
+        self.report({"ERROR"}, message)
+        return {"CANCELLED"}
+
+
+class CAFETALK_OT_add_head(bpy.types.Operator):
+    bl_idname = "cafetalk.add_head"
+    bl_label = "Add Reference Head"
+    bl_description = "Add the Cafe-Talk reference head with the 52 ARKit shape keys"
+    bl_options = {"REGISTER", "UNDO"}
+
+    def execute(self, context):
+        from .head import build_head
+
+        backend_src = ADDON_DIR / "backend"
+        if not backend_src.is_dir():
+            backend_src = ADDON_DIR.parent / "backend"  # running from the repository
+        if str(backend_src) not in sys.path:
+            sys.path.append(str(backend_src))
+        from cafetalk.head.rig import export
+
+        npz = export(Path(tempfile.mkdtemp(prefix="cafetalk-head-")) / "head.npz")
+        obj = build_head(str(npz))
+        context.view_layer.objects.active = obj
+        obj.select_set(True)
+        return {"FINISHED"}
+
+
+class CAFETALK_OT_add_au_strip(CafeTalkOperator, bpy.types.Operator):
+    bl_idname = "cafetalk.add_au_strip"
+    bl_label = "Add AU Strip"
+    bl_description = "Add an Action-Unit control strip at the current frame (drag and trim it in the NLA editor)"
+    bl_options = {"REGISTER", "UNDO"}
+
+    aus: bpy.props.StringProperty(name="AUs", default="AU12", description="e.g. AU12, AU01+AU02, L12 (one side)")
+    text: bpy.props.StringProperty(name="Text", default="", description="A description instead of AUs")
+    seconds: bpy.props.FloatProperty(name="Length (s)", default=1.0, min=0.04)
+    beta: bpy.props.FloatProperty(name="Intensity (beta)", default=0.0, min=0.0, max=20.0,
+                                  description="This strip's beta; 0 uses the scene's")
+    start: bpy.props.IntProperty(name="Start frame", default=-1, description="-1: the current frame")
+
+    def execute(self, context):
+        try:
+            obj = head_object(context)
+            fps = context.scene.render.fps / context.scene.render.fps_base
+            start = context.scene.frame_current if self.start < 0 else self.start
+            end = start + max(1, round(self.seconds * fps))
+            strips.add_strip(obj, start, end, aus=None if self.text else self.aus, text=self.text or None,
+                             beta=self.beta or None)
+        except (RuntimeError, ValueError) as exc:
+            return self.fail(str(exc))
+        return {"FINISHED"}
+
+
+class CAFETALK_OT_generate(CafeTalkOperator, bpy.types.Operator):
+    bl_idname = "cafetalk.generate"
+    bl_label = "Generate"
+    bl_description = "Animate the selected head's shape keys from the sound strip (a new action; nothing is overwritten)"
+
+    _backend = None
+    _job = None
+    _timer = None
+
+    def gather(self, context) -> dict:
+        s = context.scene.cafetalk
+        self.obj = head_object(context)
+        sound = sound_strip(context)
+        if sound.frame_offset_start or sound.frame_offset_end:
+            raise RuntimeError(f"sound strip '{sound.name}' is trimmed: untrim it (or render the trimmed audio to a file)")
+        fps = context.scene.render.fps / context.scene.render.fps_base
+        duration = sound.frame_final_duration / fps
+        controls, problems = strips.read_controls(self.obj, int(sound.frame_final_start), fps, duration)
+        if problems:
+            raise RuntimeError("; ".join(problems))
+        self.mapping, self.missing = map_shape_keys([k.name for k in self.obj.data.shape_keys.key_blocks])
+        if not self.mapping:
+            raise RuntimeError(f"'{self.obj.name}' has no shape key that maps to an ARKit name")
+        self.start_frame = int(sound.frame_final_start)
+        self.out = str(Path(tempfile.mkdtemp(prefix="cafetalk-")) / "result.npz")
+        self.action_name = f"{Path(sound.sound.filepath).stem} {s.emotion} a{s.alpha:g} b{s.beta:g} s{s.seed}"
+        request = dict(audio=bpy.path.abspath(sound.sound.filepath), out=self.out, emotion=s.emotion,
+                       intensity=s.intensity, style=s.style, controls=controls, alpha=s.alpha, beta=s.beta,
+                       steps=s.steps, seed=s.seed, fps=25.0)
+        if s.style_image:
+            request["style_image"] = bpy.path.abspath(s.style_image)
+        return request
+
+    def start(self, context, request):
+        p = prefs(context)
+        self._backend = Backend(serve_command(backend_python(context), (p.weights if p else "") or None,
+                                              p.device if p else "auto"))
+        self._backend.start()
+        self._job = self._backend.generate(request)
+        context.scene.cafetalk.running = True
+
+    def finish(self, context, state):
+        s = context.scene.cafetalk
+        s.running, s.progress = False, 0.0
+        if self._backend:
+            self._backend.stop()
+        if self._timer:
+            context.window_manager.event_timer_remove(self._timer)
+            self._timer = None
+        context.workspace.status_text_set(None) if context.workspace else None
+        if state.state == "done":
+            with np.load(state.result["path"], allow_pickle=False) as z:
+                names, values, fps = [str(n) for n in z["names"]], z["blendshapes"], float(z["fps"])
+            keyframes.write_action(self.obj, names, values, fps, self.mapping, self.start_frame, self.action_name)
+            s.status = f"done: {values.shape[0]} frames" + (f"; no shape key for {len(self.missing)} ARKit channels"
+                                                            if self.missing else "")
+            self.report({"INFO"}, s.status)
+            return {"FINISHED"}
+        s.status = "cancelled" if state.state == "cancelled" else f"failed: {state.reason}"
+        self.report({"WARNING" if state.state == "cancelled" else "ERROR"}, s.status)
+        return {"CANCELLED"}
+
+    def execute(self, context):
+        try:
+            request = self.gather(context)
+            self.start(context, request)
+        except (RuntimeError, ValueError) as exc:
+            if self._backend:
+                self._backend.stop()
+            context.scene.cafetalk.running = False
+            return self.fail(str(exc))
+        if bpy.app.background:  # no timers or modal handlers headless: run blocking
+            def show(st):
+                context.scene.cafetalk.progress = st.fraction
+            return self.finish(context, self._job.wait(on_progress=show))
+        self._timer = context.window_manager.event_timer_add(0.1, window=context.window)
+        context.window_manager.modal_handler_add(self)
+        return {"RUNNING_MODAL"}
+
+    def modal(self, context, event):
+        if event.type == "ESC":
+            self._job.cancel()
+        if event.type != "TIMER":
+            return {"PASS_THROUGH"}
+        state = self._job.poll()
+        context.scene.cafetalk.progress = state.fraction
+        context.scene.cafetalk.status = state.message
+        if context.workspace:
+            context.workspace.status_text_set(f"Cafe-Talk: {state.message} ({state.fraction:.0%}) - Esc to cancel")
+        for area in context.screen.areas if context.screen else []:
+            area.tag_redraw()
+        return {"RUNNING_MODAL"} if state.state == "running" else self.finish(context, state)
+
+
+class CAFETALK_OT_bake(CafeTalkOperator, bpy.types.Operator):
+    bl_idname = "cafetalk.bake"
+    bl_label = "Bake"
+    bl_description = "Simplify the generated keys within a tolerance; optionally remove the control strips"
+    bl_options = {"REGISTER", "UNDO"}
+
+    tolerance: bpy.props.FloatProperty(name="Tolerance", default=0.005, min=0.0, max=0.2,
+                                       description="0 keeps every frame's key")
+    clear_strips: bpy.props.BoolProperty(name="Remove control strips", default=False)
+
+    def execute(self, context):
+        try:
+            obj = head_object(context)
+        except RuntimeError as exc:
+            return self.fail(str(exc))
+        removed = keyframes.simplify(obj, self.tolerance) if self.tolerance > 0 else 0
+        if self.clear_strips:
+            track = strips.control_track(obj, create=False)
+            if track is not None:
+                obj.animation_data.nla_tracks.remove(track)
+        self.report({"INFO"}, f"baked: {removed} keys removed")
+        return {"FINISHED"}
+
+
+class CAFETALK_OT_export_csv(CafeTalkOperator, bpy.types.Operator):
+    bl_idname = "cafetalk.export_csv"
+    bl_label = "Export Live Link CSV"
+    bl_description = "Write the head's shape-key animation as a Live Link Face CSV"
+
+    filepath: bpy.props.StringProperty(subtype="FILE_PATH")
+
+    def execute(self, context):
+        try:
+            obj = head_object(context)
+            write_livelink_csv(context, obj, bpy.path.abspath(self.filepath))
+        except (RuntimeError, OSError) as exc:
+            return self.fail(str(exc))
+        return {"FINISHED"}
+
+
+def write_livelink_csv(context, obj, path: str) -> None:
+    """Live Link Face layout (as backend/cafetalk/livelink.py writes it), one row per scene frame."""
+    scene = context.scene
+    fps = scene.render.fps / scene.render.fps_base
+    mapping, _ = map_shape_keys([k.name for k in obj.data.shape_keys.key_blocks])
+    frames = np.arange(scene.frame_start, scene.frame_end + 1)
+    values = keyframes.read_action(obj, mapping, frames)
+    if not values:
+        raise RuntimeError(f"'{obj.name}' has no generated animation to export")
+    pascal = [n[0].upper() + n[1:] for n in ARKIT_NAMES]
+    rotations = ["HeadYaw", "HeadPitch", "HeadRoll", "LeftEyeYaw", "LeftEyePitch", "LeftEyeRoll", "RightEyeYaw",
+                 "RightEyePitch", "RightEyeRoll"]
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["Timecode", "BlendShapeCount", *pascal, *rotations])
+        for i in range(len(frames)):
+            sec, sub = divmod(i, int(round(fps)))
+            tc = f"{sec // 3600:02d}:{sec // 60 % 60:02d}:{sec % 60:02d}:{sub:02d}.000"
+            row = [f"{float(np.clip(values[n][i], 0, 1)):.6f}" if n in values else "0" for n in ARKIT_NAMES]
+            w.writerow([tc, 61, *row, *["0"] * 9])
+
+
+classes = (CAFETALK_OT_add_head, CAFETALK_OT_add_au_strip, CAFETALK_OT_generate, CAFETALK_OT_bake,
+           CAFETALK_OT_export_csv)
+
+
+def register():
+    for cls in classes:
+        bpy.utils.register_class(cls)
+
+
+def unregister():
+    for cls in reversed(classes):
+        bpy.utils.unregister_class(cls)

@@ -1,0 +1,61 @@
+"""The Cafe-Talk panel in the 3D Viewport sidebar: coarse controls, strips, generate, bake, export."""
+import bpy
+
+
+class CAFETALK_PT_main(bpy.types.Panel):
+    bl_label = "Cafe-Talk"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "Cafe-Talk"
+
+    def draw(self, context):
+        s = context.scene.cafetalk
+        col = self.layout.column()
+        col.operator("cafetalk.add_head", icon="MONKEY")
+        col.prop_search(s, "sound_strip", context.scene.sequence_editor, "strips_all"
+                        if hasattr(context.scene.sequence_editor, "strips_all") else "sequences_all", icon="SOUND") \
+            if context.scene.sequence_editor else col.label(text="Add a sound strip in the Sequencer", icon="INFO")
+        box = col.box()
+        box.label(text="Performance")
+        box.prop(s, "emotion")
+        box.prop(s, "intensity", slider=True)
+        box.prop(s, "style")
+        box.prop(s, "style_image")
+        box = col.box()
+        box.label(text="Moments (NLA strips)")
+        row = box.row(align=True)
+        row.operator("cafetalk.add_au_strip", text="AU strip", icon="NLA")
+        op = row.operator("cafetalk.add_au_strip", text="Text strip", icon="FONT_DATA")
+        op.text = "a sudden smile"
+        box = col.box()
+        box.label(text="Sampling")
+        row = box.row(align=True)
+        row.prop(s, "alpha")
+        row.prop(s, "beta")
+        row = box.row(align=True)
+        row.prop(s, "steps")
+        row.prop(s, "seed")
+        if s.running:
+            col.progress(factor=s.progress, type="BAR", text=s.status or "working") if hasattr(col, "progress") \
+                else col.label(text=f"{s.status} {s.progress:.0%}")
+            col.label(text="Esc cancels")
+        else:
+            col.operator("cafetalk.generate", icon="PLAY")
+            if s.status:
+                col.label(text=s.status)
+        row = col.row(align=True)
+        row.operator("cafetalk.bake", icon="KEYINGSET")
+        row.operator("cafetalk.export_csv", text="CSV", icon="EXPORT")
+
+
+classes = (CAFETALK_PT_main,)
+
+
+def register():
+    for cls in classes:
+        bpy.utils.register_class(cls)
+
+
+def unregister():
+    for cls in reversed(classes):
+        bpy.utils.unregister_class(cls)

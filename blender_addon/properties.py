@@ -1,0 +1,36 @@
+"""Scene settings of Cafe-Talk (coarse controls, sampling options) and the running job's progress."""
+import bpy
+
+
+class CafeTalkSettings(bpy.types.PropertyGroup):
+    emotion: bpy.props.StringProperty(name="Emotion", default="neutral",
+                                      description="The emotion in words: happy, furious, shy, quietly sad ...")
+    intensity: bpy.props.FloatProperty(name="Intensity", default=1.0, min=0.0, max=1.0)
+    style: bpy.props.IntProperty(name="Talking style", default=0, min=0, description="Speaker style id of the weights")
+    style_image: bpy.props.StringProperty(name="Style image", subtype="FILE_PATH",
+                                          description="Face image for the talking style (weights with an image encoder)")
+    alpha: bpy.props.FloatProperty(name="Alpha", default=1.0, min=0.0, max=20.0, description="Overall guidance (Eq. 7)")
+    beta: bpy.props.FloatProperty(name="Beta", default=1.0, min=0.0, max=20.0,
+                                  description="AU intensity inside the control strips (Eq. 7)")
+    steps: bpy.props.IntProperty(name="Steps", default=25, min=1, max=1000)
+    seed: bpy.props.IntProperty(name="Seed", default=0, min=0)
+    sound_strip: bpy.props.StringProperty(name="Sound strip", description="Sequencer sound strip (empty: the first)")
+    # job state, drawn by the panel
+    running: bpy.props.BoolProperty(default=False)
+    progress: bpy.props.FloatProperty(default=0.0, min=0.0, max=1.0, subtype="FACTOR")
+    status: bpy.props.StringProperty(default="")
+
+
+classes = (CafeTalkSettings,)
+
+
+def register():
+    for cls in classes:
+        bpy.utils.register_class(cls)
+    bpy.types.Scene.cafetalk = bpy.props.PointerProperty(type=CafeTalkSettings)
+
+
+def unregister():
+    del bpy.types.Scene.cafetalk
+    for cls in reversed(classes):
+        bpy.utils.unregister_class(cls)

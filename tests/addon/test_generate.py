@@ -1,0 +1,81 @@
+"""The add-on's Generate flow in background Blender, with the real backend in its own interpreter."""
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+bpy = pytest.importorskip("bpy")
+
+import blender_addon  # noqa: E402
+from blender_addon import keyframes  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+BACKEND_PYTHON = os.environ.get("CAFETALK_BACKEND_PYTHON", str(ROOT / ".venv" / "bin" / "python"))
+DEMO = ROOT / "backend" / "cafetalk" / "assets" / "demo.wav"
+
+
+@pytest.fixture(scope="module")
+def registered():
+    blender_addon.register()
+    yield
+    blender_addon.unregister()
+
+
+@pytest.fixture()
+def weights(tmp_path_factory):
+    import subprocess
+
+    if not Path(BACKEND_PYTHON).exists():
+        pytest.skip(f"no backend interpreter at {BACKEND_PYTHON} (set CAFETALK_BACKEND_PYTHON)")
+    out = tmp_path_factory.mktemp("w") / "tiny"
+    subprocess.run([BACKEND_PYTHON, "-m", "cafetalk", "checkpoint", "new", "--preset", "tiny", "--adapter",
+                    "--out", str(out)], check=True, capture_output=True)
+    return out
+
+
+def setup_scene(weights):
+    bpy.ops.wm.read_homefile(use_empty=True)
+    scene = bpy.context.scene
+    scene.render.fps = 24
+    os.environ["CAFETALK_BACKEND_PYTHON"] = BACKEND_PYTHON
+    if "blender_addon" not in bpy.context.preferences.addons:  # as if enabled: the preferences exist
+        bpy.context.preferences.addons.new().module = "blender_addon"
+    prefs = bpy.context.preferences.addons["blender_addon"].preferences
+    prefs.weights, prefs.device = str(weights), "cpu"
+    seq = scene.sequence_editor_create()
+    (seq.strips if hasattr(seq, "strips") else seq.sequences).new_sound("voice", str(DEMO), 1, 11)
+    bpy.ops.cafetalk.add_head()
+    return scene, bpy.context.active_object
+
+
+def test_generate_writes_a_new_action_and_failures_change_nothing(registered, weights):
+    scene, head = setup_scene(weights)
+    scene.cafetalk.steps = 2
+    assert bpy.ops.cafetalk.add_au_strip(aus="AU01+AU02", seconds=0.8, start=40) == {"FINISHED"}
+    assert bpy.ops.cafetalk.generate() == {"FINISHED"}, scene.cafetalk.status
+    action = head.data.shape_keys.animation_data.action
+    fcurves = keyframes.all_fcurves(action)
+    assert len(fcurves) == 52
+    jaw = next(fc for fc in fcurves if '"jawOpen"' in fc.data_path)
+    assert jaw.keyframe_points[0].co[0] == 11  # starts where the sound strip starts
+    assert len(jaw.keyframe_points) == pytest.approx(7.2 * 24, abs=2)  # the clip's 7.2 s at the scene's 24 fps
+
+    # a strip past the end of the audio: refused by name, the scene keeps its action
+    bpy.ops.cafetalk.add_au_strip(aus="AU12", seconds=1.0, start=400)
+    with pytest.raises(RuntimeError, match="outside the audio"):
+        bpy.ops.cafetalk.generate()
+    assert head.data.shape_keys.animation_data.action == action
+
+    # a backend that cannot start: reported, nothing changed
+    strips_track = head.animation_data.nla_tracks["Cafe-Talk Controls"]
+    strips_track.strips.remove(strips_track.strips["AU12"])
+    os.environ["CAFETALK_BACKEND_PYTHON"] = "/nonexistent/python"
+    with pytest.raises(RuntimeError, match="cannot start the backend"):
+        bpy.ops.cafetalk.generate()
+    assert head.data.shape_keys.animation_data.action == action
+    os.environ["CAFETALK_BACKEND_PYTHON"] = BACKEND_PYTHON
+
+    assert bpy.ops.cafetalk.bake(tolerance=0.01, clear_strips=True) == {"FINISHED"}
+    assert "Cafe-Talk Controls" not in head.animation_data.nla_tracks
+    assert np.isfinite([k.co[1] for k in jaw.keyframe_points]).all()
