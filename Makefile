@@ -33,8 +33,13 @@ $(BLENDER_STAMP):
 	$(BLENDER_VENV)/bin/python -m pip install --quiet bpy==4.5.15 pytest
 	touch $(BLENDER_STAMP)
 
-demo: setup
+# Until weights/default exists, both halves of the demo use the untrained model `cafetalk demo` makes.
+DEMO_WEIGHTS = $(if $(wildcard weights/default/manifest.json),,out/demo/untrained-weights)
+
+demo: setup setup-blender
 	$(BIN)/cafetalk demo --out out/demo
+	$(BLENDER_VENV)/bin/python scripts/demo_blender.py --backend-python $(BIN)/python --out out/demo \
+		$(if $(DEMO_WEIGHTS),--weights $(DEMO_WEIGHTS))
 
 test: setup setup-blender
 	$(BIN)/python -m pytest -q

@@ -247,6 +247,21 @@ class CAFETALK_OT_export_csv(CafeTalkOperator, bpy.types.Operator):
         return {"FINISHED"}
 
 
+class CAFETALK_OT_export_fbx(CafeTalkOperator, bpy.types.Operator):
+    bl_idname = "cafetalk.export_fbx"
+    bl_label = "Export FBX"
+    bl_description = "Write the head with its shape-key animation (scene frame range) as FBX"
+
+    filepath: bpy.props.StringProperty(subtype="FILE_PATH")
+
+    def execute(self, context):
+        # Bake the scene's current animation only: with NLA strips or all actions, the exporter tries our
+        # control strips' placeholder actions on the object and leaves the shape-key animation out.
+        return bpy.ops.export_scene.fbx(filepath=bpy.path.abspath(self.filepath), object_types={"MESH"},
+                                        bake_anim=True, bake_anim_use_nla_strips=False,
+                                        bake_anim_use_all_actions=False, add_leaf_bones=False)
+
+
 def write_livelink_csv(context, obj, path: str) -> None:
     """Live Link Face layout (as backend/cafetalk/livelink.py writes it), one row per scene frame."""
     scene = context.scene
@@ -270,7 +285,7 @@ def write_livelink_csv(context, obj, path: str) -> None:
 
 
 classes = (CAFETALK_OT_add_head, CAFETALK_OT_add_au_strip, CAFETALK_OT_generate, CAFETALK_OT_bake,
-           CAFETALK_OT_export_csv)
+           CAFETALK_OT_export_csv, CAFETALK_OT_export_fbx)
 
 
 def register():

@@ -46,6 +46,7 @@ class CAFETALK_PT_main(bpy.types.Panel):
         row = col.row(align=True)
         row.operator("cafetalk.bake", icon="KEYINGSET")
         row.operator("cafetalk.export_csv", text="CSV", icon="EXPORT")
+        row.operator("cafetalk.export_fbx", text="FBX", icon="EXPORT")
 
 
 classes = (CAFETALK_PT_main,)

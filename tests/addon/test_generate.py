@@ -79,3 +79,38 @@ def test_generate_writes_a_new_action_and_failures_change_nothing(registered, we
     assert bpy.ops.cafetalk.bake(tolerance=0.01, clear_strips=True) == {"FINISHED"}
     assert "Cafe-Talk Controls" not in head.animation_data.nla_tracks
     assert np.isfinite([k.co[1] for k in jaw.keyframe_points]).all()
+
+
+def test_exports_round_trip(registered, weights, tmp_path):
+    scene, head = setup_scene(weights)
+    scene.cafetalk.steps = 1
+    scene.frame_start, scene.frame_end = 11, 60
+    bpy.ops.cafetalk.generate()
+    from blender_addon.mapping import map_shape_keys
+
+    mapping, _ = map_shape_keys([k.name for k in head.data.shape_keys.key_blocks])
+    frames = np.arange(11, 61)
+    # perturb one curve so the round trip is checked on motion, not on a flat line
+    action = head.data.shape_keys.animation_data.action
+    jaw = next(fc for fc in keyframes.all_fcurves(action) if '"jawOpen"' in fc.data_path)
+    for i, k in enumerate(jaw.keyframe_points):
+        k.co[1] = 0.5 + 0.4 * np.sin(i / 5)
+    jaw.update()
+    before = keyframes.read_action(head, mapping, frames)
+    # Live Link CSV
+    assert bpy.ops.cafetalk.export_csv(filepath=str(tmp_path / "a.csv")) == {"FINISHED"}
+    rows = (tmp_path / "a.csv").read_text().splitlines()
+    assert rows[0].startswith("Timecode,BlendShapeCount,EyeBlinkLeft") and len(rows) == 51
+    jaw_col = rows[0].split(",").index("JawOpen")
+    assert abs(float(rows[1].split(",")[jaw_col]) - before["jawOpen"][0]) < 1e-5
+    # FBX: shape-key animation comes back on re-import (anim_offset=0 keeps frames aligned)
+    bpy.ops.cafetalk.add_au_strip(aus="AU12", seconds=0.4, start=20)  # a control strip must not spoil the export
+    assert bpy.ops.cafetalk.export_fbx(filepath=str(tmp_path / "a.fbx")) == {"FINISHED"}
+    bpy.ops.wm.read_homefile(use_empty=True)
+    bpy.context.scene.frame_start, bpy.context.scene.frame_end = 11, 60
+    bpy.ops.import_scene.fbx(filepath=str(tmp_path / "a.fbx"), anim_offset=0.0)
+    imported = next(o for o in bpy.context.scene.objects if o.type == "MESH" and o.data.shape_keys)
+    mapping2, missing = map_shape_keys([k.name for k in imported.data.shape_keys.key_blocks])
+    assert not missing
+    after = keyframes.read_action(imported, mapping2, frames)
+    assert np.allclose(after["jawOpen"], before["jawOpen"], atol=2e-3)
