@@ -99,6 +99,27 @@ class Backend:
             self.proc.kill()
             self.proc.wait(timeout=timeout)
 
+    def hello(self, timeout: float = 60.0) -> dict:
+        """Ask for the backend's hello (version, device, weights); it loads the weights first."""
+        self.send("hello")
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            try:
+                line = self.lines.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if line is None:
+                raise RuntimeError(f"the backend stopped: {self.last_words()}")
+            try:
+                msg = json.loads(line)
+            except json.JSONDecodeError:
+                raise RuntimeError(f"the backend sent something that is not the protocol: {line.strip()[:120]!r}") from None
+            if msg.get("type") == "hello":
+                return msg
+            if msg.get("type") == "error":
+                raise RuntimeError(str(msg.get("reason")))
+        raise RuntimeError(f"no answer from the backend in {timeout:.0f} s")
+
     # ------------------------------------------------------------------ one generation
     def generate(self, request: dict) -> "Generation":
         rid = f"r{next(self._ids)}"

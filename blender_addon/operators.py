@@ -18,6 +18,7 @@ import numpy as np
 from . import keyframes, strips
 from .backend_job import Backend, serve_command
 from .mapping import ARKIT_NAMES, map_shape_keys
+from .preferences import resolved_python
 
 ADDON_DIR = Path(__file__).resolve().parent
 
@@ -27,13 +28,9 @@ def prefs(context):
     return addon.preferences if addon else None
 
 
-def backend_python(context) -> str:
-    p = prefs(context)
-    python = (p.backend_python if p else "") or os.environ.get("CAFETALK_BACKEND_PYTHON", "")
-    if not python:
-        raise RuntimeError("no backend Python set: choose one in Preferences > Add-ons > Cafe-Talk "
-                           "(an interpreter with `cafetalk` installed)")
-    return bpy.path.abspath(python)
+def overrides(context) -> dict[str, str]:
+    """The animator's own shape-key -> ARKit pairs (the mapping list in the panel)."""
+    return {m.shape_key: m.arkit for m in context.scene.cafetalk.mapping if m.shape_key}
 
 
 def sound_strip(context):
@@ -93,7 +90,10 @@ class CAFETALK_OT_add_au_strip(CafeTalkOperator, bpy.types.Operator):
     bl_description = "Add an Action-Unit control strip at the current frame (drag and trim it in the NLA editor)"
     bl_options = {"REGISTER", "UNDO"}
 
-    aus: bpy.props.StringProperty(name="AUs", default="AU12", description="e.g. AU12, AU01+AU02, L12 (one side)")
+    au: bpy.props.EnumProperty(name="AU", items=[(a, f"{a} {n}", n) for a, n in strips.AUS.items()], default="AU12")
+    side: bpy.props.EnumProperty(name="Side", items=[("AU", "Both", "Both sides"), ("L", "Left", "Character's left"),
+                                                      ("R", "Right", "Character's right")], default="AU")
+    aus: bpy.props.StringProperty(name="AUs", default="", description="Several AUs instead: AU01+AU02, L12+AU06")
     text: bpy.props.StringProperty(name="Text", default="", description="A description instead of AUs")
     seconds: bpy.props.FloatProperty(name="Length (s)", default=1.0, min=0.04)
     beta: bpy.props.FloatProperty(name="Intensity (beta)", default=0.0, min=0.0, max=20.0,
@@ -106,7 +106,8 @@ class CAFETALK_OT_add_au_strip(CafeTalkOperator, bpy.types.Operator):
             fps = context.scene.render.fps / context.scene.render.fps_base
             start = context.scene.frame_current if self.start < 0 else self.start
             end = start + max(1, round(self.seconds * fps))
-            strips.add_strip(obj, start, end, aus=None if self.text else self.aus, text=self.text or None,
+            code = self.au if self.side == "AU" or self.au in strips.UNSIDED else self.side + self.au[2:]
+            strips.add_strip(obj, start, end, aus=None if self.text else (self.aus or code), text=self.text or None,
                              beta=self.beta or None)
         except (RuntimeError, ValueError) as exc:
             return self.fail(str(exc))
@@ -117,6 +118,7 @@ class CAFETALK_OT_generate(CafeTalkOperator, bpy.types.Operator):
     bl_idname = "cafetalk.generate"
     bl_label = "Generate"
     bl_description = "Animate the selected head's shape keys from the sound strip (a new action; nothing is overwritten)"
+    bl_options = {"REGISTER", "UNDO"}
 
     _backend = None
     _job = None
@@ -133,7 +135,8 @@ class CAFETALK_OT_generate(CafeTalkOperator, bpy.types.Operator):
         controls, problems = strips.read_controls(self.obj, int(sound.frame_final_start), fps, duration)
         if problems:
             raise RuntimeError("; ".join(problems))
-        self.mapping, self.missing = map_shape_keys([k.name for k in self.obj.data.shape_keys.key_blocks])
+        self.mapping, self.missing = map_shape_keys([k.name for k in self.obj.data.shape_keys.key_blocks],
+                                                    overrides(context))
         if not self.mapping:
             raise RuntimeError(f"'{self.obj.name}' has no shape key that maps to an ARKit name")
         self.start_frame = int(sound.frame_final_start)
@@ -148,7 +151,7 @@ class CAFETALK_OT_generate(CafeTalkOperator, bpy.types.Operator):
 
     def start(self, context, request):
         p = prefs(context)
-        self._backend = Backend(serve_command(backend_python(context), (p.weights if p else "") or None,
+        self._backend = Backend(serve_command(resolved_python(context), (p.weights if p else "") or None,
                                               p.device if p else "auto"))
         self._backend.start()
         self._job = self._backend.generate(request)
@@ -167,8 +170,9 @@ class CAFETALK_OT_generate(CafeTalkOperator, bpy.types.Operator):
             with np.load(state.result["path"], allow_pickle=False) as z:
                 names, values, fps = [str(n) for n in z["names"]], z["blendshapes"], float(z["fps"])
             keyframes.write_action(self.obj, names, values, fps, self.mapping, self.start_frame, self.action_name)
-            s.status = f"done: {values.shape[0]} frames" + (f"; no shape key for {len(self.missing)} ARKit channels"
-                                                            if self.missing else "")
+            s.status = f"done: {values.shape[0]} frames" + (
+                f"; no shape key for {len(self.missing)} ARKit channels: {', '.join(self.missing[:6])}"
+                + (" ..." if len(self.missing) > 6 else "") if self.missing else "")
             self.report({"INFO"}, s.status)
             return {"FINISHED"}
         s.status = "cancelled" if state.state == "cancelled" else f"failed: {state.reason}"
@@ -266,7 +270,7 @@ def write_livelink_csv(context, obj, path: str) -> None:
     """Live Link Face layout (as backend/cafetalk/livelink.py writes it), one row per scene frame."""
     scene = context.scene
     fps = scene.render.fps / scene.render.fps_base
-    mapping, _ = map_shape_keys([k.name for k in obj.data.shape_keys.key_blocks])
+    mapping, _ = map_shape_keys([k.name for k in obj.data.shape_keys.key_blocks], overrides(context))
     frames = np.arange(scene.frame_start, scene.frame_end + 1)
     values = keyframes.read_action(obj, mapping, frames)
     if not values:
@@ -284,7 +288,30 @@ def write_livelink_csv(context, obj, path: str) -> None:
             w.writerow([tc, 61, *row, *["0"] * 9])
 
 
-classes = (CAFETALK_OT_add_head, CAFETALK_OT_add_au_strip, CAFETALK_OT_generate, CAFETALK_OT_bake,
+class CAFETALK_OT_mapping_add(bpy.types.Operator):
+    bl_idname = "cafetalk.mapping_add"
+    bl_label = "Add mapping"
+    bl_description = "Map one of your shape keys to an ARKit channel by hand"
+    bl_options = {"REGISTER", "UNDO"}
+
+    def execute(self, context):
+        context.scene.cafetalk.mapping.add()
+        return {"FINISHED"}
+
+
+class CAFETALK_OT_mapping_remove(bpy.types.Operator):
+    bl_idname = "cafetalk.mapping_remove"
+    bl_label = "Remove mapping"
+    bl_options = {"REGISTER", "UNDO"}
+
+    index: bpy.props.IntProperty()
+
+    def execute(self, context):
+        context.scene.cafetalk.mapping.remove(self.index)
+        return {"FINISHED"}
+
+
+classes = (CAFETALK_OT_mapping_add, CAFETALK_OT_mapping_remove, CAFETALK_OT_add_head, CAFETALK_OT_add_au_strip, CAFETALK_OT_generate, CAFETALK_OT_bake,
            CAFETALK_OT_export_csv, CAFETALK_OT_export_fbx)
 
 

@@ -43,6 +43,20 @@ class CAFETALK_PT_main(bpy.types.Panel):
             col.operator("cafetalk.generate", icon="PLAY")
             if s.status:
                 col.label(text=s.status)
+        box = col.box()
+        row = box.row()
+        row.label(text="Shape-key mapping (your own pairs)")
+        row.operator("cafetalk.mapping_add", text="", icon="ADD")
+        obj = context.active_object
+        keys = obj.data.shape_keys if obj is not None and obj.type == "MESH" else None
+        for i, m in enumerate(s.mapping):
+            row = box.row(align=True)
+            if keys is not None:
+                row.prop_search(m, "shape_key", keys, "key_blocks", text="")
+            else:
+                row.prop(m, "shape_key", text="")
+            row.prop(m, "arkit", text="")
+            row.operator("cafetalk.mapping_remove", text="", icon="X").index = i
         row = col.row(align=True)
         row.operator("cafetalk.bake", icon="KEYINGSET")
         row.operator("cafetalk.export_csv", text="CSV", icon="EXPORT")

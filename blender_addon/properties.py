@@ -2,6 +2,14 @@
 import bpy
 
 
+from .mapping import ARKIT_NAMES
+
+
+class ShapeKeyMapping(bpy.types.PropertyGroup):
+    shape_key: bpy.props.StringProperty(name="Shape key")
+    arkit: bpy.props.EnumProperty(name="ARKit", items=[(n, n, "") for n in ARKIT_NAMES])
+
+
 class CafeTalkSettings(bpy.types.PropertyGroup):
     emotion: bpy.props.StringProperty(name="Emotion", default="neutral",
                                       description="The emotion in words: happy, furious, shy, quietly sad ...")
@@ -15,13 +23,14 @@ class CafeTalkSettings(bpy.types.PropertyGroup):
     steps: bpy.props.IntProperty(name="Steps", default=25, min=1, max=1000)
     seed: bpy.props.IntProperty(name="Seed", default=0, min=0)
     sound_strip: bpy.props.StringProperty(name="Sound strip", description="Sequencer sound strip (empty: the first)")
+    mapping: bpy.props.CollectionProperty(type=ShapeKeyMapping, description="Your shape-key -> ARKit pairs")
     # job state, drawn by the panel
     running: bpy.props.BoolProperty(default=False)
     progress: bpy.props.FloatProperty(default=0.0, min=0.0, max=1.0, subtype="FACTOR")
     status: bpy.props.StringProperty(default="")
 
 
-classes = (CafeTalkSettings,)
+classes = (ShapeKeyMapping, CafeTalkSettings)
 
 
 def register():

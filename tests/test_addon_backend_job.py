@@ -20,6 +20,16 @@ def real(weights_dir):
     b.stop()
 
 
+def test_hello(real, tmp_path):
+    hello = real.hello(timeout=60)
+    assert hello["protocol"] == PROTOCOL_VERSION and hello["device"] == "cpu"
+    broken = Backend(serve_command(sys.executable, str(tmp_path / "no-weights"), "cpu"))
+    broken.start()
+    with pytest.raises(RuntimeError, match="weights folder not found"):
+        broken.hello(timeout=60)
+    broken.stop()
+
+
 def test_generate_and_cancel_with_the_real_backend(real, speech_wav, tmp_path):
     gen = real.generate({"audio": str(speech_wav), "out": str(tmp_path / "a.npz"), "emotion": "happy",
                          "controls": [{"aus": ["AU12"], "start": 0.5, "end": 1.5}], "steps": 3})

@@ -52,6 +52,8 @@ def setup_scene(weights):
 def test_generate_writes_a_new_action_and_failures_change_nothing(registered, weights):
     scene, head = setup_scene(weights)
     scene.cafetalk.steps = 2
+    assert bpy.ops.cafetalk.check_backend() == {"FINISHED"}
+    assert "protocol 1" in bpy.context.preferences.addons["blender_addon"].preferences.install_status
     assert bpy.ops.cafetalk.add_au_strip(aus="AU01+AU02", seconds=0.8, start=40) == {"FINISHED"}
     assert bpy.ops.cafetalk.generate() == {"FINISHED"}, scene.cafetalk.status
     action = head.data.shape_keys.animation_data.action
