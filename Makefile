@@ -7,12 +7,17 @@ STAMP  := $(VENV)/.cafetalk-installed
 # where the add-on runs in Blender's Python and the backend (torch) in another process.
 BLENDER_VENV  ?= .venv-blender
 BLENDER_STAMP := $(BLENDER_VENV)/.bpy-installed
+# The add-on's tests also run on Blender 5.0, which removed legacy APIs (sequences, action.fcurves).
+BLENDER5_VENV  ?= .venv-blender5
+BLENDER5_STAMP := $(BLENDER5_VENV)/.bpy-installed
 
-.PHONY: setup setup-blender demo test bench clean
+.PHONY: setup setup-blender setup-blender5 demo test bench clean
 
 setup: $(STAMP)
 
 setup-blender: $(BLENDER_STAMP)
+
+setup-blender5: $(BLENDER5_STAMP)
 
 # torch is pinned so that the project machines take the CPU build on disk; on a machine with an
 # NVIDIA GPU the same pin installs PyPI's CUDA build. open_clip is installed without its
@@ -33,6 +38,12 @@ $(BLENDER_STAMP):
 	$(BLENDER_VENV)/bin/python -m pip install --quiet bpy==4.5.15 pytest
 	touch $(BLENDER_STAMP)
 
+$(BLENDER5_STAMP):
+	$(PYTHON) -m venv $(BLENDER5_VENV)
+	$(BLENDER5_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BLENDER5_VENV)/bin/python -m pip install --quiet bpy==5.0.1 pytest
+	touch $(BLENDER5_STAMP)
+
 # Until weights/default exists, both halves of the demo use the untrained model `cafetalk demo` makes.
 DEMO_WEIGHTS = $(if $(wildcard weights/default/manifest.json),,out/demo/untrained-weights)
 
@@ -41,12 +52,13 @@ demo: setup setup-blender
 	$(BLENDER_VENV)/bin/python scripts/demo_blender.py --backend-python $(BIN)/python --out out/demo \
 		$(if $(DEMO_WEIGHTS),--weights $(DEMO_WEIGHTS))
 
-test: setup setup-blender
+test: setup setup-blender setup-blender5
 	$(BIN)/python -m pytest -q
+	$(BLENDER5_VENV)/bin/python -m pytest -q tests/addon
 	$(BLENDER_VENV)/bin/python -m pytest -q tests/addon
 
 bench: setup
 	$(BIN)/python bench/realtime.py
 
 clean:
-	rm -rf $(VENV) $(BLENDER_VENV) out build
+	rm -rf $(VENV) $(BLENDER_VENV) $(BLENDER5_VENV) out build

@@ -41,4 +41,5 @@ def build_head(npz_path: str, name: str = "CafeTalkHead", collection=None):
         key = obj.shape_key_add(name=key_name, from_mix=False)
         key.data.foreach_set("co", (verts + delta).ravel())
         key.slider_min, key.slider_max = 0.0, 1.0
+        key.value = 0.0  # Blender 5.0 creates new keys at 1.0
     return obj
