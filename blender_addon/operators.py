@@ -7,7 +7,6 @@ Nothing in the scene changes until a result has arrived: a failure or cancel lea
 from __future__ import annotations
 
 import csv
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -315,11 +314,4 @@ classes = (CAFETALK_OT_mapping_add, CAFETALK_OT_mapping_remove, CAFETALK_OT_add_
            CAFETALK_OT_export_csv, CAFETALK_OT_export_fbx)
 
 
-def register():
-    for cls in classes:
-        bpy.utils.register_class(cls)
-
-
-def unregister():
-    for cls in reversed(classes):
-        bpy.utils.unregister_class(cls)
+register, unregister = bpy.utils.register_classes_factory(classes)

@@ -66,11 +66,4 @@ class CAFETALK_PT_main(bpy.types.Panel):
 classes = (CAFETALK_PT_main,)
 
 
-def register():
-    for cls in classes:
-        bpy.utils.register_class(cls)
-
-
-def unregister():
-    for cls in reversed(classes):
-        bpy.utils.unregister_class(cls)
+register, unregister = bpy.utils.register_classes_factory(classes)

@@ -131,11 +131,4 @@ class CAFETALK_OT_check_backend(bpy.types.Operator):
 classes = (CafeTalkPreferences, CAFETALK_OT_install_backend, CAFETALK_OT_check_backend)
 
 
-def register():
-    for cls in classes:
-        bpy.utils.register_class(cls)
-
-
-def unregister():
-    for cls in reversed(classes):
-        bpy.utils.unregister_class(cls)
+register, unregister = bpy.utils.register_classes_factory(classes)

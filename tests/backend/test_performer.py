@@ -3,7 +3,7 @@ import pytest
 
 from cafetalk import arkit
 from cafetalk.data.performer import EMOTIONS, Style, lip_gap, perform, phone_class, style_for
-from cafetalk.data.speech import Espeak, Phone
+from cafetalk.data.speech import Espeak
 
 SENTENCE = "Bob, my mom put a big map by the pump. We found five fine violins at the movies."
 

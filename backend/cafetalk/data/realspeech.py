@@ -122,7 +122,6 @@ def build(out: str | Path, source: str | Path) -> dict:
             continue
         samples = _read(path)
         phones = force_align(samples, transcript)
-        frames = int(np.ceil(len(samples) / SAMPLE_RATE * 25))
         meta = dict(id=Path(rel).with_suffix("").as_posix().replace("/", "-"), emotion="neutral", intensity=1,
                     voice="recorded", language="en-us", style=0, speaker=-1, text=transcript,
                     duration=round(len(samples) / SAMPLE_RATE, 3), frames=0, augment=[], triplets=[],

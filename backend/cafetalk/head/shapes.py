@@ -120,7 +120,6 @@ def _skin_near_eye(r: Regions, sx: int, dz_upper: float, dz_lower: float) -> np.
 
 def sided(r: Regions, name: str, sx: int) -> np.ndarray:
     """The delta field of a sided key `name` (without its Left/Right suffix) for side sx."""
-    d = np.zeros((r.n, 3))
     X = lambda w, dx, dy, dz: np.stack([w * dx * sx, w * dy, w * dz], -1)  # noqa: E731  (dx towards side sx)
     half = r.side(sx)
     if name == "eyeBlink":
