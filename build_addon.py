@@ -4,7 +4,7 @@
 
 The zip is a Blender 4.2+ extension (blender_manifest.toml at its root). The backend package travels
 inside it (`backend/cafetalk`, `backend/pyproject.toml`) so the add-on can install it into its own
-virtual environment, together with the default weights (`weights/default`) when they exist.
+virtual environment, together with the weights (`weights/default`, `weights/detector`) that exist.
 """
 from __future__ import annotations
 
@@ -38,9 +38,8 @@ def build(out_dir: Path) -> Path:
         for p in [ROOT / "backend" / "pyproject.toml", ROOT / "backend" / "README.md",
                   *files_under(ROOT / "backend" / "cafetalk")]:
             z.write(p, ("backend" / p.relative_to(ROOT / "backend")).as_posix())
-        weights = ROOT / "weights" / "default"
-        if weights.is_dir():
-            for p in files_under(weights):
+        for folder in sorted((ROOT / "weights").glob("*/manifest.json")):  # default model, detector
+            for p in files_under(folder.parent):
                 z.write(p, ("weights" / p.relative_to(ROOT / "weights")).as_posix())
     return zip_path
 

@@ -39,8 +39,9 @@ def serve_command(python: str, weights: str | None = None, device: str = "auto")
 
 
 class Backend:
-    def __init__(self, command: list[str]):
+    def __init__(self, command: list[str], env: dict[str, str] | None = None):
         self.cmd = list(command)
+        self.extra_env = dict(env or {})
         self.proc: subprocess.Popen | None = None
         self.lines: queue.Queue = queue.Queue()
         self.stderr: deque = deque(maxlen=30)
@@ -50,6 +51,7 @@ class Backend:
     def start(self) -> None:
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
         env["PYTHONUNBUFFERED"] = "1"
+        env.update(self.extra_env)
         try:
             self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                          stderr=subprocess.PIPE, text=True, bufsize=1, env=env)

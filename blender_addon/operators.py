@@ -15,16 +15,10 @@ import bpy
 import numpy as np
 
 from . import keyframes, strips
-from .backend_job import Backend, serve_command
 from .mapping import ARKIT_NAMES, map_shape_keys
-from .preferences import resolved_python
+from .preferences import backend_for
 
 ADDON_DIR = Path(__file__).resolve().parent
-
-
-def prefs(context):
-    addon = context.preferences.addons.get(__package__)
-    return addon.preferences if addon else None
 
 
 def overrides(context) -> dict[str, str]:
@@ -149,9 +143,7 @@ class CAFETALK_OT_generate(CafeTalkOperator, bpy.types.Operator):
         return request
 
     def start(self, context, request):
-        p = prefs(context)
-        self._backend = Backend(serve_command(resolved_python(context), (p.weights if p else "") or None,
-                                              p.device if p else "auto"))
+        self._backend = backend_for(context)
         self._backend.start()
         self._job = self._backend.generate(request)
         context.scene.cafetalk.running = True
@@ -169,6 +161,7 @@ class CAFETALK_OT_generate(CafeTalkOperator, bpy.types.Operator):
             with np.load(state.result["path"], allow_pickle=False) as z:
                 names, values, fps = [str(n) for n in z["names"]], z["blendshapes"], float(z["fps"])
             keyframes.write_action(self.obj, names, values, fps, self.mapping, self.start_frame, self.action_name)
+            strips.show_detected(self.obj, state.result.get("controls", []))
             s.status = f"done: {values.shape[0]} frames" + (
                 f"; no shape key for {len(self.missing)} ARKit channels: {', '.join(self.missing[:6])}"
                 + (" ..." if len(self.missing) > 6 else "") if self.missing else "")

@@ -37,6 +37,17 @@ def resolved_python(context) -> str:
     return python
 
 
+def backend_for(context) -> Backend:
+    """A (not yet started) backend as the preferences say; weights bundled in the zip are the defaults."""
+    prefs = context.preferences.addons[__package__].preferences
+    weights = bpy.path.abspath(prefs.weights) if prefs.weights else ""
+    bundled = ADDON_DIR / "weights"
+    if not weights and (bundled / "default" / "manifest.json").exists():
+        weights = str(bundled / "default")
+    env = {"CAFETALK_DETECTOR": str(bundled / "detector")} if (bundled / "detector" / "manifest.json").exists() else {}
+    return Backend(serve_command(resolved_python(context), weights or None, prefs.device), env)
+
+
 class CafeTalkPreferences(bpy.types.AddonPreferences):
     bl_idname = __package__
 
@@ -112,7 +123,7 @@ class CAFETALK_OT_check_backend(bpy.types.Operator):
     def execute(self, context):
         prefs = context.preferences.addons[__package__].preferences
         try:
-            backend = Backend(serve_command(resolved_python(context), prefs.weights or None, prefs.device))
+            backend = backend_for(context)
             backend.start()
             hello = backend.hello(timeout=120)
         except RuntimeError as exc:

@@ -93,3 +93,19 @@ def read_controls(obj, sound_start: int, fps: float, duration: float) -> tuple[l
                 continue
         controls.append(item)
     return controls, problems
+
+
+def show_detected(obj, used: list[str]) -> None:
+    """After a generation: write on each text strip the AUs the backend's detector found in it.
+
+    `used` holds the triplets the backend used, in strip order (protocol result `controls`).
+    """
+    track = control_track(obj, create=False)
+    if track is None or len(used) != len(track.strips):
+        return
+    for strip, triplet in zip(track.strips, used):
+        act = strip.action
+        if act is not None and "cafetalk_text" in act:
+            found = triplet.split("@")[0]
+            act["cafetalk_detected"] = found
+            strip.name = f"text: {act['cafetalk_text']} = {found}"

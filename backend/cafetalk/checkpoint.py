@@ -43,10 +43,14 @@ def save(model: CafeTalkDiT, folder: str | Path, extra_files: dict[str, bytes] |
     (out / CONFIG).write_text(json.dumps(to_dict(model.cfg), indent=2) + "\n")
     for name, data in (extra_files or {}).items():
         (out / name).write_bytes(data)
-    files = [WEIGHTS, CONFIG, *sorted(extra_files or {})]
-    manifest = {"files": {name: sha256(out / name) for name in files}}
-    (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
-    return out
+    return write_manifest(out, [WEIGHTS, CONFIG, *sorted(extra_files or {})])
+
+
+def write_manifest(folder: Path, files: list[str]) -> Path:
+    """manifest.json: the sha256 of each file, checked by `verify` on every load."""
+    manifest = {"files": {name: sha256(folder / name) for name in files}}
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    return folder
 
 
 def verify(folder: str | Path) -> dict[str, str]:

@@ -204,6 +204,42 @@ def cmd_head_preview(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_detect_aus(args: argparse.Namespace) -> int:
+    from .detector.detect import TextAUDetector
+
+    found = TextAUDetector.load(args.weights).detect(args.text)
+    if args.json:
+        print(found.to_json())
+    elif found.aus:
+        from .aus import VOCABULARY, units_of
+
+        for code in found.aus:
+            p = max(found.probabilities[u] for u in units_of(code))
+            side = {"L": " (left)", "R": " (right)"}.get(code[0], "")
+            print(f"{code:5s} {VOCABULARY['AU' + code[-2:]][0]}{side}  p={p:.2f}")
+    else:
+        print(f"no AU detected: {found.reason}")
+    return 0 if found.aus else 3
+
+
+def cmd_train_detector(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from .detector.train import train
+
+    with tqdm(total=100, unit="%", file=sys.stderr, bar_format="{desc} {percentage:3.0f}%|{bar}| {elapsed}") as bar:
+        def progress(stage: str, fraction: float) -> None:
+            bar.set_description(stage)
+            bar.update(round(fraction * 100) - bar.n)
+
+        metrics = train(args.out, epochs=args.epochs, infonce=not args.no_infonce, seed=args.seed, progress=progress)
+    print(f"held-out F1 {metrics['test_f1']:.3f} (train {metrics['train_f1']:.3f}), probes "
+          f"{metrics['probes_ok']}/{len(metrics['probes'])}, {metrics['seconds']} s; wrote {args.out}", file=sys.stderr)
+    for p in metrics["probes"]:
+        print(f"  {'ok ' if p['ok'] else 'NO '} {p['text']!r}: {' '.join(p['detected']) or '-'}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cafetalk", description="Speech-driven ARKit face animation (Cafe-Talk).")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -252,6 +288,18 @@ def build_parser() -> argparse.ArgumentParser:
     dr.add_argument("--source", help="pocketsphinx's test/data folder (default: fetch its sdist into --cache)")
     dr.add_argument("--cache", default="build/pocketsphinx-src", help="where the sdist is kept (default build/)")
     dr.set_defaults(func=cmd_data_real_speech)
+
+    da = sub.add_parser("detect-aus", help="turn a description into Action Units (text-to-AU detector)")
+    da.add_argument("text")
+    da.add_argument("--json", action="store_true", help='print {"aus": [...], "probabilities": {...}}')
+    da.add_argument("--weights", help="detector folder (default: weights/detector or $CAFETALK_DETECTOR)")
+    da.set_defaults(func=cmd_detect_aus)
+    td = sub.add_parser("train-detector", help="train the text-to-AU detector on the built-in corpus")
+    td.add_argument("--out", required=True)
+    td.add_argument("--epochs", type=int, default=200)
+    td.add_argument("--no-infonce", action="store_true", help="BCE only (the ablation)")
+    td.add_argument("--seed", type=int, default=0)
+    td.set_defaults(func=cmd_train_detector)
 
     hd = sub.add_parser("head", help="the reference ARKit head")
     hsub = hd.add_subparsers(dest="action", required=True)

@@ -61,21 +61,34 @@ def pick_device(name: str = "auto") -> torch.device:
     return torch.device(name)
 
 
-def parse_controls(controls: Sequence[str | aus.Triplet]) -> list[aus.Triplet]:
-    """Strings like `AU01+AU02@1.0-2.5` -> triplets; `text:...` needs the text-to-AU detector."""
+def parse_controls(controls: Sequence[str | aus.Triplet],
+                   detect: Callable[[str], object] | None = None) -> list[aus.Triplet]:
+    """Strings like `AU01+AU02@1.0-2.5` -> triplets. `text:a sarcastic smirk@4.0-5.0` goes through the
+    text-to-AU detector (`detect(description)` -> Detection); without one, text controls are refused."""
     out = []
     for c in controls:
         if isinstance(c, aus.Triplet):
             aus.validate([c])
             out.append(c)
-        elif isinstance(c, str) and c.strip().lower().startswith(TEXT_PREFIX):
-            raise CafeTalkError(f"control '{c}': text controls need the text-to-AU detector, which is not "
-                                "available in this version; write AUs instead, e.g. AU01+AU02@3.0-4.0")
-        else:
-            try:
-                out.append(aus.parse_triplet(str(c)))
-            except ValueError as exc:
-                raise CafeTalkError(str(exc)) from None
+            continue
+        text = str(c)
+        if text.strip().lower().startswith(TEXT_PREFIX):
+            body = text.strip()[len(TEXT_PREFIX):]
+            if "@" not in body:
+                raise CafeTalkError(f"control '{c}': write text:DESCRIPTION@START-END, e.g. text:raises eyebrows@3-4")
+            description, times = body.rsplit("@", 1)
+            if detect is None:
+                raise CafeTalkError(f"control '{c}': text controls need the text-to-AU detector, which is not "
+                                    "available here; write AUs instead, e.g. AU01+AU02@3.0-4.0")
+            found = detect(description.strip())
+            if not found.aus:
+                raise CafeTalkError(f"control '{c}': no AU detected in '{description.strip()}' ({found.reason}); "
+                                    "rephrase it or write AUs, e.g. AU12@1-2")
+            text = "+".join(found.aus) + "@" + times
+        try:
+            out.append(aus.parse_triplet(text))
+        except ValueError as exc:
+            raise CafeTalkError(f"control '{c}': {exc}" if text != str(c) else str(exc)) from None
     return out
 
 
@@ -101,6 +114,15 @@ class CafeTalk:
         self.audio_encoder = build_audio_encoder(self.cfg.audio, device)
         self._text = None
         self._image = None
+        self._detector = None
+
+    def detect_aus(self, description: str):
+        """The text-to-AU detector (loaded on first use from $CAFETALK_DETECTOR or weights/detector)."""
+        if self._detector is None:
+            from .detector.detect import TextAUDetector
+
+            self._detector = TextAUDetector.load(os.environ.get("CAFETALK_DETECTOR") or None)
+        return self._detector.detect(description)
 
     @classmethod
     def load(cls, weights: str | Path | None = None, device: str = "auto") -> "CafeTalk":
@@ -155,7 +177,7 @@ class CafeTalk:
         fps = _check_range("fps", fps, 1.0, 1000.0)
         if not isinstance(seed, int) or seed < 0:
             raise CafeTalkError(f"seed must be a whole number >= 0, got {seed!r}")
-        triplets = parse_controls(controls)
+        triplets = parse_controls(controls, self.detect_aus)
         if triplets and self.model.adapter is None:
             raise CafeTalkError("these weights have no fine-grained AU adapter (stage 1 only): AU controls need "
                                 "stage-2 weights; remove the controls or pass other --weights")

@@ -14,7 +14,8 @@ Client -> backend
 Backend -> client
   {"v":1,"type":"hello","version":..,"protocol":1,"device":"cpu","weights":".."}
   {"v":1,"type":"progress","id":"r1","fraction":0.42,"message":"window 2/5"}
-  {"v":1,"type":"result","id":"r1","path":"/o.npz","frames":250,"fps":25.0,"seconds":3.2}
+  {"v":1,"type":"result","id":"r1","path":"/o.npz","frames":250,"fps":25.0,"seconds":3.2,
+   "controls":["AU12@1-2", ...]}   (the triplets used, in request order; text controls as detected AUs)
   {"v":1,"type":"error","id":"r1"|null,"reason":"..."}       (also for garbage lines)
   {"v":1,"type":"cancelled","id":"r1"}
 """

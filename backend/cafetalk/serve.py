@@ -99,7 +99,7 @@ class Server:
             return
         path = anim.save(req.out)
         self.send("result", id=req.id, path=str(path), frames=anim.num_frames, fps=anim.fps,
-                  seconds=round(time.perf_counter() - t0, 3))
+                  controls=anim.controls, seconds=round(time.perf_counter() - t0, 3))
 
 
 def serve_stdio(weights: str | None, device: str) -> int:

@@ -57,3 +57,14 @@ def test_write_action_keeps_the_previous_take(head):
     assert removed > 0 and len(fc.keyframe_points) < before
     after = keyframes.read_action(head, {"jawOpen": "jawOpen"}, frames)["jawOpen"]
     assert np.abs(after - expected).max() <= 0.011
+
+
+def test_detected_aus_are_shown_on_text_strips(head):
+    strips.add_strip(head, 10, 20, aus="AU04")
+    strips.add_strip(head, 30, 40, text="a sarcastic smirk")
+    strips.show_detected(head, ["AU04@0-0.4", "L12+AU14@0.8-1.2"])
+    track = strips.control_track(head)
+    assert [s.name for s in track.strips] == ["AU04", "text: a sarcastic smirk = L12+AU14"]
+    assert track.strips[1].action["cafetalk_detected"] == "L12+AU14"
+    controls, _ = strips.read_controls(head, 10, 30, 10.0)
+    assert controls[1]["text"] == "a sarcastic smirk"  # the description, not the label, goes to the backend

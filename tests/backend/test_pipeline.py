@@ -69,7 +69,8 @@ def test_progress_and_cancel(talk, speech_wav):
     (dict(controls=["AU77@1-2"]), "unknown AU"),
     (dict(controls=["text:raises eyebrows@1-2"]), "text-to-AU detector"),
 ])
-def test_bad_options(talk, speech_wav, kwargs, needle):
+def test_bad_options(talk, speech_wav, kwargs, needle, monkeypatch, tmp_path):
+    monkeypatch.setenv("CAFETALK_DETECTOR", str(tmp_path / "no-detector"))
     with pytest.raises(CafeTalkError, match=needle):
         talk.generate(speech_wav, **{"steps": 1, **kwargs})
 
