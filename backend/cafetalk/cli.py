@@ -232,7 +232,11 @@ def cmd_train_detector(args: argparse.Namespace) -> int:
             bar.set_description(stage)
             bar.update(round(fraction * 100) - bar.n)
 
-        metrics = train(args.out, epochs=args.epochs, infonce=not args.no_infonce, seed=args.seed, progress=progress)
+        from .model.config import TextConfig
+
+        text_cfg = TextConfig(kind="open_clip", path=args.clip_weights, dim=512) if args.clip_weights else None
+        metrics = train(args.out, text_cfg, epochs=args.epochs, infonce=not args.no_infonce, seed=args.seed,
+                        progress=progress)
     print(f"held-out F1 {metrics['test_f1']:.3f} (train {metrics['train_f1']:.3f}), probes "
           f"{metrics['probes_ok']}/{len(metrics['probes'])}, {metrics['seconds']} s; wrote {args.out}", file=sys.stderr)
     for p in metrics["probes"]:
@@ -299,6 +303,8 @@ def build_parser() -> argparse.ArgumentParser:
     td.add_argument("--epochs", type=int, default=200)
     td.add_argument("--no-infonce", action="store_true", help="BCE only (the ablation)")
     td.add_argument("--seed", type=int, default=0)
+    td.add_argument("--clip-weights", help="use the CLIP ViT-B/32 text tower from this local .safetensors file "
+                                           "instead of the offline MiniLM")
     td.set_defaults(func=cmd_train_detector)
 
     hd = sub.add_parser("head", help="the reference ARKit head")
