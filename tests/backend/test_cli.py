@@ -56,11 +56,12 @@ def test_fps_and_plot(weights_dir, speech_wav, tmp_path):
     (b"this is not audio at all" * 40, [], "cannot read"),
     (None, ["--intensity", "3"], "intensity"),
     (None, ["--control", "AU12@2-1"], "inverted"),
-    (None, ["--control", "text:a sarcastic smirk@1-2"], "text-to-AU"),
+    (None, ["--control", "text:a sarcastic smirk@1-2"], "text-to-AU detector"),
     (None, ["--fps", "0"], "fps 0 is outside"),
 ])
-def test_bad_input_exits_nonzero_and_writes_nothing(weights_dir, speech_wav, tmp_path, capsys,
+def test_bad_input_exits_nonzero_and_writes_nothing(weights_dir, speech_wav, tmp_path, capsys, monkeypatch,
                                                     audio_bytes, extra, needle):
+    monkeypatch.setenv("CAFETALK_DETECTOR", str(tmp_path / "no-detector"))  # text controls: no detector here
     audio = speech_wav
     if audio_bytes is not None:
         audio = tmp_path / "bad.wav"
