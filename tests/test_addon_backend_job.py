@@ -1,6 +1,7 @@
 """The add-on's backend job (bpy-free) against the real backend and against broken fake ones."""
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -39,7 +40,7 @@ def test_generate_and_cancel_with_the_real_backend(real, speech_wav, tmp_path):
     assert state.result["frames"] == 75 and (tmp_path / "a.npz").exists()
     slow = real.generate({"audio": str(speech_wav), "out": str(tmp_path / "b.npz"), "steps": 1000})
     while slow.poll().fraction == 0.0 and slow.status.state == "running":
-        pass
+        time.sleep(0.01)
     slow.cancel()
     assert slow.wait(timeout=60).state == "cancelled" and not (tmp_path / "b.npz").exists()
     bad = real.generate({"audio": str(tmp_path / "missing.wav"), "out": str(tmp_path / "c.npz")})
