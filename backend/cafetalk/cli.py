@@ -244,6 +244,26 @@ def cmd_train_detector(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from .model import preset
+    from .train.loop import TrainConfig, train
+
+    tcfg = TrainConfig(stage=args.stage, steps=args.steps, batch=args.batch, lr=args.lr, seed=args.seed,
+                       save_every=args.save_every)
+    with tqdm(total=args.steps, desc=f"stage {args.stage}", file=sys.stderr) as bar:
+        def progress(step: int, row: dict) -> None:
+            bar.set_postfix(loss=f"{row['loss']:.4f}")
+            bar.update(1)
+
+        last = train(args.data, args.out, tcfg, preset(args.preset) if args.stage == 1 else None, init=args.init,
+                     progress=progress)
+    print(f"stage {args.stage}: {last.get('step', 0)} steps, last loss {last.get('loss', float('nan')):.4f}; "
+          f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cafetalk", description="Speech-driven ARKit face animation (Cafe-Talk).")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -306,6 +326,19 @@ def build_parser() -> argparse.ArgumentParser:
     td.add_argument("--clip-weights", help="use the CLIP ViT-B/32 text tower from this local .safetensors file "
                                            "instead of the offline MiniLM")
     td.set_defaults(func=cmd_train_detector)
+
+    tr = sub.add_parser("train", help="train stage 1 (base) or stage 2 (AU adapter, swap-label) on a corpus")
+    tr.add_argument("--stage", type=int, choices=(1, 2), required=True)
+    tr.add_argument("--data", required=True, help="corpus folder (cafetalk data generate / import-livelink)")
+    tr.add_argument("--out", required=True, help="checkpoint folder to write")
+    tr.add_argument("--init", help="stage 2: the stage-1 checkpoint")
+    tr.add_argument("--preset", default="cpu", choices=("paper", "cpu", "tiny"))
+    tr.add_argument("--steps", type=int, default=1000)
+    tr.add_argument("--batch", type=int, default=16)
+    tr.add_argument("--lr", type=float, default=1e-4)
+    tr.add_argument("--save-every", type=int, default=500)
+    tr.add_argument("--seed", type=int, default=0)
+    tr.set_defaults(func=cmd_train)
 
     hd = sub.add_parser("head", help="the reference ARKit head")
     hsub = hd.add_subparsers(dest="action", required=True)

@@ -1,0 +1,1 @@
+"""Training: batches from a corpus (batches.py) and the two-stage loop (loop.py)."""
