@@ -98,3 +98,17 @@ def speech_wav(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("audio") / "speech.wav"
     sf.write(path, speech_like(3.0, 22050), 22050)  # not 16 kHz on purpose: the loader resamples
     return path
+
+
+TINY_CORPUS = dict(hours=0.01, seed=3, shard_clips=6)  # ~36 s of speech in 6-clip shards
+
+
+@pytest.fixture(scope="session")
+def corpus_dir(tmp_path_factory) -> Path:
+    """A tiny generated corpus (espeak-ng speech + the performer), shared by the data and training tests."""
+    pytest.importorskip("espeakng_loader")
+    from cafetalk.data.corpus import CorpusConfig, generate
+
+    out = tmp_path_factory.mktemp("corpus")
+    generate(out, CorpusConfig(**TINY_CORPUS))
+    return out

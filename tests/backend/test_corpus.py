@@ -5,15 +5,9 @@ import pytest
 
 from cafetalk import aus
 from cafetalk.data.corpus import Corpus, CorpusConfig, generate, make_clip
+from tests.conftest import TINY_CORPUS
 
 pytest.importorskip("espeakng_loader")
-
-
-@pytest.fixture(scope="module")
-def corpus_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("corpus")
-    generate(out, CorpusConfig(hours=0.01, seed=3, shard_clips=6))
-    return out
 
 
 def test_manifest_and_shards(corpus_dir):
@@ -31,8 +25,7 @@ def test_manifest_and_shards(corpus_dir):
 
 
 def test_deterministic_by_seed(corpus_dir, tmp_path):
-    cfg = CorpusConfig(hours=0.01, seed=3, shard_clips=6)
-    generate(tmp_path, cfg)
+    generate(tmp_path, CorpusConfig(**TINY_CORPUS))
     a, b = Corpus(corpus_dir), Corpus(tmp_path)
     assert a.clips == b.clips
     for i in range(len(a)):

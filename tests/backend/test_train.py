@@ -2,19 +2,12 @@ import pytest
 import torch
 
 from cafetalk import checkpoint
-from cafetalk.data.corpus import Corpus, CorpusConfig, generate
+from cafetalk.data.corpus import Corpus
 from cafetalk.train.batches import BatchMaker
 from cafetalk.train.loop import TrainConfig, train
 from tests.conftest import tiny_config
 
 pytest.importorskip("espeakng_loader")
-
-
-@pytest.fixture(scope="module")
-def corpus_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("train_corpus")
-    generate(out, CorpusConfig(hours=0.005, seed=1, shard_clips=4))
-    return out
 
 
 def test_batches(corpus_dir, text_dir):
