@@ -6,8 +6,6 @@ Nothing in the scene changes until a result has arrived: a failure or cancel lea
 """
 from __future__ import annotations
 
-import csv
-import sys
 import tempfile
 from pathlib import Path
 
@@ -16,9 +14,8 @@ import numpy as np
 
 from . import keyframes, strips
 from .mapping import ARKIT_NAMES, map_shape_keys
-from .preferences import backend_for
+from .preferences import backend_for, use_bundled_backend
 
-ADDON_DIR = Path(__file__).resolve().parent
 
 
 def overrides(context) -> dict[str, str]:
@@ -63,11 +60,7 @@ class CAFETALK_OT_add_head(bpy.types.Operator):
     def execute(self, context):
         from .head import build_head
 
-        backend_src = ADDON_DIR / "backend"
-        if not backend_src.is_dir():
-            backend_src = ADDON_DIR.parent / "backend"  # running from the repository
-        if str(backend_src) not in sys.path:
-            sys.path.append(str(backend_src))
+        use_bundled_backend()
         from cafetalk.head.rig import export
 
         npz = export(Path(tempfile.mkdtemp(prefix="cafetalk-head-")) / "head.npz")
@@ -259,25 +252,21 @@ class CAFETALK_OT_export_fbx(CafeTalkOperator, bpy.types.Operator):
 
 
 def write_livelink_csv(context, obj, path: str) -> None:
-    """Live Link Face layout (as backend/cafetalk/livelink.py writes it), one row per scene frame."""
+    """Live Link Face CSV of the scene's frame range, written by the backend's own writer (livelink.py)."""
+    use_bundled_backend()
+    from cafetalk.livelink import write_csv
+
     scene = context.scene
-    fps = scene.render.fps / scene.render.fps_base
     mapping, _ = map_shape_keys([k.name for k in obj.data.shape_keys.key_blocks], overrides(context))
     frames = np.arange(scene.frame_start, scene.frame_end + 1)
     values = keyframes.read_action(obj, mapping, frames)
     if not values:
         raise RuntimeError(f"'{obj.name}' has no generated animation to export")
-    pascal = [n[0].upper() + n[1:] for n in ARKIT_NAMES]
-    rotations = ["HeadYaw", "HeadPitch", "HeadRoll", "LeftEyeYaw", "LeftEyePitch", "LeftEyeRoll", "RightEyeYaw",
-                 "RightEyePitch", "RightEyeRoll"]
-    with open(path, "w", newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(["Timecode", "BlendShapeCount", *pascal, *rotations])
-        for i in range(len(frames)):
-            sec, sub = divmod(i, int(round(fps)))
-            tc = f"{sec // 3600:02d}:{sec // 60 % 60:02d}:{sec % 60:02d}:{sub:02d}.000"
-            row = [f"{float(np.clip(values[n][i], 0, 1)):.6f}" if n in values else "0" for n in ARKIT_NAMES]
-            w.writerow([tc, 61, *row, *["0"] * 9])
+    table = np.zeros((len(frames), len(ARKIT_NAMES)), dtype=np.float32)
+    for i, name in enumerate(ARKIT_NAMES):
+        if name in values:
+            table[:, i] = np.clip(values[name], 0, 1)
+    write_csv(path, table, scene.render.fps / scene.render.fps_base)
 
 
 class CAFETALK_OT_mapping_add(bpy.types.Operator):

@@ -19,6 +19,14 @@ def bundled_backend() -> Path:
     return src if src.is_dir() else ADDON_DIR.parent / "backend"  # running from the repository
 
 
+def use_bundled_backend() -> None:
+    """Make the bundled backend's numpy-only modules (cafetalk.head, cafetalk.livelink) importable in
+    Blender's Python; nothing that imports torch is used this way."""
+    src = str(bundled_backend())
+    if src not in sys.path:
+        sys.path.append(src)
+
+
 def addon_venv() -> Path:
     """Where Install backend puts its virtual environment (the extension's user folder)."""
     try:

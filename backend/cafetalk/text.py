@@ -7,7 +7,7 @@ Both are frozen; the embedding of a word is cached.
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from collections import OrderedDict
 from pathlib import Path
 
 import torch
@@ -73,14 +73,26 @@ class OpenCLIPTextEncoder(TextEncoder):
 
 
 class CachedTextEncoder(TextEncoder):
-    """Remembers each text's embedding (emotion words repeat across requests)."""
+    """Remembers recent texts' embeddings (emotion words repeat across requests); texts not seen
+    recently are encoded together in one batch."""
 
-    def __init__(self, inner: TextEncoder):
-        self.inner, self.dim = inner, inner.dim
-        self._one = lru_cache(maxsize=4096)(lambda text: inner.encode([text])[0])
+    def __init__(self, inner: TextEncoder, size: int = 4096):
+        self.inner, self.dim, self.size = inner, inner.dim, size
+        self._cache: OrderedDict[str, torch.Tensor] = OrderedDict()
 
     def encode(self, texts: list[str]) -> torch.Tensor:
-        return torch.stack([self._one(t) for t in texts])
+        texts = list(texts)
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        found = dict(zip(missing, self.inner.encode(missing))) if missing else {}
+        for t in texts:
+            if t not in found:
+                found[t] = self._cache[t]
+                self._cache.move_to_end(t)
+        for t in missing:
+            self._cache[t] = found[t]
+        while len(self._cache) > self.size:
+            self._cache.popitem(last=False)
+        return torch.stack([found[t] for t in texts])
 
 
 def build_text_encoder(cfg: TextConfig) -> TextEncoder:

@@ -107,3 +107,24 @@ def test_clip_refuses_pickles(tmp_path):
     (tmp_path / "model.pt").write_bytes(b"\x80\x04pickle")
     with pytest.raises(CafeTalkError, match="safetensors"):
         load_clip(str(tmp_path / "model.pt"), "ViT-B-32", TINY_CLIP)
+
+
+def test_text_cache_encodes_new_texts_in_one_batch_and_forgets_old_ones():
+    from cafetalk.text import CachedTextEncoder
+
+    calls = []
+
+    class Counting:
+        dim = 2
+
+        def encode(self, texts):
+            calls.append(list(texts))
+            return torch.tensor([[float(len(t)), 1.0] for t in texts])
+
+    enc = CachedTextEncoder(Counting(), size=2)
+    e = enc.encode(["a", "bb", "a"])
+    assert calls == [["a", "bb"]] and e[:, 0].tolist() == [1.0, 2.0, 1.0]
+    enc.encode(["bb", "ccc"])  # "a" is now the oldest and falls out
+    assert calls[-1] == ["ccc"]
+    enc.encode(["a"])
+    assert calls[-1] == ["a"]

@@ -45,7 +45,7 @@ PROBES: tuple[tuple[str, tuple[str, ...]], ...] = (
 def embed(encoder, texts: list[str], batch: int = 256, progress: Callable[[float], None] | None = None) -> torch.Tensor:
     out = []
     for i in range(0, len(texts), batch):
-        out.append(encoder.inner.encode(texts[i:i + batch]) if hasattr(encoder, "inner") else encoder.encode(texts[i:i + batch]))
+        out.append(encoder.encode(texts[i:i + batch]))
         if progress:
             progress(min(1.0, (i + batch) / len(texts)))
     return torch.cat(out)
