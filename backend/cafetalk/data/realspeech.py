@@ -23,9 +23,9 @@ import numpy as np
 
 from ..audio import SAMPLE_RATE, load_audio, prepare
 from ..errors import CafeTalkError
+from ..audio.phones import ARPABET_CLASS, force_align
 from .corpus import MANIFEST, Clip, write_shard
 
-ALIGN_FPS = 100  # pocketsphinx frames per second
 HELD_OUT = "librivox"
 SDIST = "pocketsphinx==5.1.1"
 
@@ -39,51 +39,6 @@ RECORDINGS: tuple[tuple[str, str], ...] = (
     ("cards/004.wav", "five five"),
     ("cards/005.wav", "eight of spades four of clubs seven of hearts"),
 )
-
-# ARPAbet phone -> the performer's viseme class (data/performer.py), for lip-sync metrics.
-ARPABET_CLASS: dict[str, str] = {
-    **dict.fromkeys(["P", "B", "M"], "bilabial"),
-    **dict.fromkeys(["F", "V"], "labiodental"),
-    **dict.fromkeys(["UW", "UH", "OW", "OY", "W"], "rounded"),
-    **dict.fromkeys(["AA", "AO"], "open_rounded"),
-    **dict.fromkeys(["AE", "AH", "AW", "AY"], "open"),
-    **dict.fromkeys(["IY", "IH", "EY", "EH", "Y"], "front"),
-    **dict.fromkeys(["ER"], "mid"),
-    **dict.fromkeys(["S", "Z", "TH", "DH"], "sibilant"),
-    **dict.fromkeys(["SH", "ZH", "CH", "JH"], "postalveolar"),
-    **dict.fromkeys(["T", "D", "N", "L", "R"], "coronal"),
-    **dict.fromkeys(["K", "G", "NG", "HH"], "back"),
-    **dict.fromkeys(["SIL", "+NSN+", "+SPN+", "+BREATH+", "+COUGH+", "+NOISE+", "+SMACK+", "+UH+", "+UM+"], "silence"),
-}
-
-
-def force_align(samples: np.ndarray, transcript: str) -> list[tuple[str, float, float]]:
-    """Align 16 kHz mono speech to its transcript. -> [(ARPAbet phone, start s, end s)]."""
-    from pocketsphinx import Decoder
-
-    words = transcript.lower().split()
-    if not words:
-        raise CafeTalkError("forced alignment needs a transcript")
-    raw = (np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes()
-    decoder = Decoder(samprate=SAMPLE_RATE, loglevel="FATAL")
-    unknown = [w for w in words if decoder.lookup_word(w) is None]
-    if unknown:
-        raise CafeTalkError(f"words not in the pronouncing dictionary: {', '.join(unknown)}")
-    decoder.set_align_text(" ".join(words))
-    for phase in ("words", "phones"):
-        if phase == "phones":
-            decoder.set_alignment()
-        decoder.start_utt()
-        decoder.process_raw(raw, full_utt=True)
-        decoder.end_utt()
-    alignment = decoder.get_alignment()
-    if alignment is None:
-        raise CafeTalkError("the transcript could not be aligned to the audio")
-    phones = [(p.name, p.start / ALIGN_FPS, (p.start + p.duration) / ALIGN_FPS) for w in alignment for p in w]
-    if not any(ARPABET_CLASS.get(p, "") != "silence" for p, _, _ in phones):
-        raise CafeTalkError("the alignment found no speech")
-    return phones
-
 
 def fetch_source(cache: Path) -> Path:
     """The pocketsphinx sdist's test/data folder, fetched once with `pip download` (a build step)."""
