@@ -100,6 +100,18 @@ class CAFETALK_OT_add_au_strip(CafeTalkOperator, bpy.types.Operator):
         return {"FINISHED"}
 
 
+def dialogue_for(sound, audio_path: str) -> str:
+    """The words of a sound strip: its Dialogue field, else a UTF-8 .txt file beside the audio, else ''."""
+    text = getattr(sound, "cafetalk_dialogue", "").strip()
+    if text:
+        return text
+    sidecar = Path(audio_path).with_suffix(".txt")
+    try:
+        return sidecar.read_text(encoding="utf-8").strip() if sidecar.is_file() else ""
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
 class CAFETALK_OT_generate(CafeTalkOperator, bpy.types.Operator):
     bl_idname = "cafetalk.generate"
     bl_label = "Generate"
@@ -133,6 +145,9 @@ class CAFETALK_OT_generate(CafeTalkOperator, bpy.types.Operator):
                        steps=s.steps, seed=s.seed, fps=25.0)
         if s.style_image:
             request["style_image"] = bpy.path.abspath(s.style_image)
+        transcript = dialogue_for(sound, request["audio"])
+        if transcript:
+            request["transcript"] = transcript
         return request
 
     def start(self, context, request):
@@ -155,7 +170,8 @@ class CAFETALK_OT_generate(CafeTalkOperator, bpy.types.Operator):
                 names, values, fps = [str(n) for n in z["names"]], z["blendshapes"], float(z["fps"])
             keyframes.write_action(self.obj, names, values, fps, self.mapping, self.start_frame, self.action_name)
             strips.show_detected(self.obj, state.result.get("controls", []))
-            s.status = f"done: {values.shape[0]} frames" + (
+            notes = [n for n in state.result.get("notes", []) if "transcript" in n]
+            s.status = f"done: {values.shape[0]} frames" + "".join(f"; {n}" for n in notes) + (
                 f"; no shape key for {len(self.missing)} ARKit channels: {', '.join(self.missing[:6])}"
                 + (" ..." if len(self.missing) > 6 else "") if self.missing else "")
             self.report({"INFO"}, s.status)

@@ -2,6 +2,15 @@
 import bpy
 
 
+def _sound(context):
+    from .operators import sound_strip
+
+    try:
+        return sound_strip(context)
+    except RuntimeError:
+        return None
+
+
 class CAFETALK_PT_main(bpy.types.Panel):
     bl_label = "Cafe-Talk"
     bl_space_type = "VIEW_3D"
@@ -15,6 +24,9 @@ class CAFETALK_PT_main(bpy.types.Panel):
         col.prop_search(s, "sound_strip", context.scene.sequence_editor, "strips_all"
                         if hasattr(context.scene.sequence_editor, "strips_all") else "sequences_all", icon="SOUND") \
             if context.scene.sequence_editor else col.label(text="Add a sound strip in the Sequencer", icon="INFO")
+        sound = _sound(context)
+        if sound is not None:
+            col.prop(sound, "cafetalk_dialogue", icon="TEXT")
         box = col.box()
         box.label(text="Performance")
         box.prop(s, "emotion")

@@ -33,13 +33,22 @@ class CafeTalkSettings(bpy.types.PropertyGroup):
 classes = (ShapeKeyMapping, CafeTalkSettings)
 
 
+def strip_type():
+    """Sequencer strips' RNA type: `Strip` since Blender 4.4, `Sequence` before."""
+    return getattr(bpy.types, "Strip", None) or bpy.types.Sequence
+
+
 def register():
     for cls in classes:
         bpy.utils.register_class(cls)
     bpy.types.Scene.cafetalk = bpy.props.PointerProperty(type=CafeTalkSettings)
+    strip_type().cafetalk_dialogue = bpy.props.StringProperty(
+        name="Dialogue", description="The words spoken in this sound strip: aligned to the audio for exact "
+        "lip-sync (English). Empty: a .txt file beside the audio, else phones are recognised")
 
 
 def unregister():
+    del strip_type().cafetalk_dialogue
     del bpy.types.Scene.cafetalk
     for cls in reversed(classes):
         bpy.utils.unregister_class(cls)

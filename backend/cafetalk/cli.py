@@ -19,6 +19,9 @@ def _generate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--control", action="append", default=[], metavar="AUS@START-END",
                    help="fine-grained control, repeatable: AU01+AU02@1.0-2.5 (seconds), AU12@50f-80f (frames), "
                         "L12@2-3*1.5 (one side, own beta)")
+    words = p.add_mutually_exclusive_group()
+    words.add_argument("--transcript", help="the words spoken: aligned to the audio for exact lip-sync (English)")
+    words.add_argument("--transcript-file", help="a text file holding the words spoken")
     p.add_argument("--alpha", type=float, default=1.0, help="overall guidance scale of Eq. 7 (default 1)")
     p.add_argument("--beta", type=float, default=1.0, help="AU intensity: guidance inside control slots (default 1)")
     p.add_argument("--steps", type=int, default=25, help="denoising steps (default 25)")
@@ -39,6 +42,13 @@ def _run_generate(args: argparse.Namespace, audio: str, outputs: list[Path], plo
     for out in outputs:  # refuse bad output names before the work
         if out.suffix.lower() not in (".npz", ".csv", ".json"):
             raise CafeTalkError(f"output '{out}': the extension picks the format, use .npz, .csv or .json")
+    transcript = args.transcript
+    if args.transcript_file:
+        try:
+            transcript = Path(args.transcript_file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CafeTalkError(f"cannot read the transcript file {args.transcript_file}: {exc}; "
+                                "pass a UTF-8 text file with the words spoken") from None
     talk = CafeTalk.load(args.weights, args.device)
     with tqdm(total=100, unit="%", desc="generating", file=sys.stderr, leave=False,
               bar_format="{desc} {percentage:3.0f}%|{bar}| {elapsed}<{remaining}") as bar:
@@ -47,7 +57,8 @@ def _run_generate(args: argparse.Namespace, audio: str, outputs: list[Path], plo
             bar.update(round(fraction * 100) - bar.n)
 
         anim = talk.generate(audio, emotion=args.emotion, intensity=args.intensity, style=args.style,
-                             style_image=args.style_image, controls=args.control, alpha=args.alpha, beta=args.beta,
+                             style_image=args.style_image, controls=args.control, transcript=transcript,
+                             alpha=args.alpha, beta=args.beta,
                              steps=args.steps, sampler=args.sampler, seed=args.seed, fps=args.fps,
                              max_seconds=args.max_minutes * 60, progress=progress)
     for note in anim.settings.get("notes", []):
@@ -244,23 +255,55 @@ def cmd_train_detector(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train_preset(name: str, audio: str):
+    from .audio.phonetic import DIM
+    from .model import preset
+
+    cfg = preset(name)
+    if audio == "phonetic":
+        cfg.audio.kind, cfg.audio.dim = "phonetic", DIM
+    return cfg
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from .model import preset
     from .train.loop import TrainConfig, train
 
     tcfg = TrainConfig(stage=args.stage, steps=args.steps, batch=args.batch, lr=args.lr, seed=args.seed,
-                       save_every=args.save_every)
-    with tqdm(total=args.steps, desc=f"stage {args.stage}", file=sys.stderr) as bar:
+                       save_every=args.save_every, warmup=args.warmup, amp=not args.no_amp)
+    if args.resume and args.init:
+        raise CafeTalkError("--resume continues a run from its own folder; --init starts stage 2: pass one of them")
+    if args.resume and not (Path(args.resume) / "trainer.json").exists():
+        raise CafeTalkError(f"{args.resume} is not a training output folder (no trainer.json): nothing to resume")
+    rank0 = os.environ.get("RANK", "0") == "0"
+    with tqdm(total=args.steps, desc=f"stage {args.stage}", file=sys.stderr, disable=not rank0) as bar:
         def progress(step: int, row: dict) -> None:
             bar.set_postfix(loss=f"{row['loss']:.4f}")
-            bar.update(1)
+            bar.update(step - bar.n)
 
-        last = train(args.data, args.out, tcfg, preset(args.preset) if args.stage == 1 else None, init=args.init,
+        last = train(args.data, args.out, tcfg, _train_preset(args.preset, args.audio) if args.stage == 1 else None,
+                     init=args.init, resume=args.resume,
                      progress=progress)
-    print(f"stage {args.stage}: {last.get('step', 0)} steps, last loss {last.get('loss', float('nan')):.4f}; "
-          f"wrote {args.out}", file=sys.stderr)
+    if rank0:
+        print(f"stage {args.stage}: {last.get('step', 0)} steps, last loss {last.get('loss', float('nan')):.4f}; "
+              f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .evaluate.run import EvalConfig, evaluate
+
+    if args.real and not (Path(args.real) / "manifest.json").exists():
+        raise CafeTalkError(f"{args.real} is not a real-speech set: build one with `cafetalk data real-speech --out DIR`")
+    cfg = EvalConfig(out=args.out, weights=args.weights, heldout=args.heldout, real=args.real,
+                     classifier=args.classifier, clips=args.clips, steps=args.steps, seed=args.seed,
+                     device=args.device, sections=args.sections.split(","))
+    report = evaluate(cfg, progress=lambda m: print(m, file=sys.stderr))
+    for key, value in report["verdict"]["values"].items():
+        met = report["verdict"]["met"].get(key)
+        print(f"{key}: {value}" + ("" if met is None else f" ({'met' if met else 'short of'} target)"), file=sys.stderr)
+    print(f"wrote {Path(args.out) / 'report.json'} and report.md", file=sys.stderr)
     return 0
 
 
@@ -333,12 +376,31 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--out", required=True, help="checkpoint folder to write")
     tr.add_argument("--init", help="stage 2: the stage-1 checkpoint")
     tr.add_argument("--preset", default="cpu", choices=("paper", "cpu", "tiny"))
+    tr.add_argument("--audio", default="phonetic", choices=("phonetic", "mel"),
+                    help="stage 1: how the model hears speech (phonetic: phone stream + acoustic cues; mel: log-mel)")
     tr.add_argument("--steps", type=int, default=1000)
     tr.add_argument("--batch", type=int, default=16)
     tr.add_argument("--lr", type=float, default=1e-4)
     tr.add_argument("--save-every", type=int, default=500)
+    tr.add_argument("--warmup", type=int, default=100, help="linear learning-rate warm-up steps")
+    tr.add_argument("--resume", help="continue a run from its output folder (weights, optimiser state, step)")
+    tr.add_argument("--no-amp", action="store_true", help="CUDA: train in float32 instead of bfloat16 autocast")
     tr.add_argument("--seed", type=int, default=0)
     tr.set_defaults(func=cmd_train)
+
+    ev = sub.add_parser("evaluate", help="LVE, emotion Acc/Div, Control Rate and real-speech lip-sync -> report")
+    ev.add_argument("--out", required=True, help="folder for report.json, report.md and the held-out set")
+    ev.add_argument("--weights", help="checkpoint folder (default: weights/default)")
+    ev.add_argument("--heldout", help="held-out corpus (default: drawn into OUT/heldout with an unused seed)")
+    ev.add_argument("--real", help="real-speech set from `cafetalk data real-speech` (default: skip that part)")
+    ev.add_argument("--classifier", help="emotion classifier folder (default: weights/classifier)")
+    ev.add_argument("--clips", type=int, default=16, help="held-out clips per measurement (default 16)")
+    ev.add_argument("--steps", type=int, default=10, help="denoising steps (default 10)")
+    ev.add_argument("--seed", type=int, default=0)
+    ev.add_argument("--device", default="cpu", choices=("auto", "cpu", "cuda", "mps"))
+    ev.add_argument("--sections", default="synthetic,emotion,control,real",
+                    help="comma-separated parts to run (default: all)")
+    ev.set_defaults(func=cmd_evaluate)
 
     hd = sub.add_parser("head", help="the reference ARKit head")
     hsub = hd.add_subparsers(dest="action", required=True)

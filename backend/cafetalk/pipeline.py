@@ -13,6 +13,7 @@ per window, stitched (windows.py) -> (T, 52) ARKit weights in [0, 1] at the requ
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -157,11 +158,14 @@ class CafeTalk:
     # ------------------------------------------------------------------ generate
     def generate(self, audio: str | Path | Audio | tuple[np.ndarray, int], *, emotion: str = "neutral",
                  intensity: float = 1.0, style: int = 0, style_image: str | Path | None = None,
-                 controls: Sequence[str | aus.Triplet] = (), alpha: float = 1.0, beta: float = 1.0,
+                 controls: Sequence[str | aus.Triplet] = (), transcript: str | None = None,
+                 alpha: float = 1.0, beta: float = 1.0,
                  steps: int = 25, sampler: str = "ddim", seed: int = 0, fps: float = 25.0,
                  overlap: int | None = None, max_seconds: float | None = None,
                  progress: Progress | None = None, cancel: Callable[[], bool] | None = None) -> Animation:
-        """Speech (+ coarse and fine-grained controls) -> ARKit animation. Raises CafeTalkError on bad input."""
+        """Speech (+ coarse and fine-grained controls) -> ARKit animation. Raises CafeTalkError on bad input.
+        `transcript`: the words spoken (phonetic weights align it to the audio for exact lip-sync; a transcript
+        that does not fit falls back to phone recognition with a note in the result's settings)."""
         # ---- check everything before any heavy work
         if not isinstance(emotion, str) or not emotion.strip():
             raise CafeTalkError("emotion must be a word or phrase, e.g. 'happy' or 'quietly furious'")
@@ -177,6 +181,10 @@ class CafeTalk:
         fps = _check_range("fps", fps, 1.0, 1000.0)
         if not isinstance(seed, int) or seed < 0:
             raise CafeTalkError(f"seed must be a whole number >= 0, got {seed!r}")
+        if transcript is not None and not isinstance(transcript, str):
+            raise CafeTalkError("transcript must be text (the words spoken in the audio)")
+        if transcript is not None and len(transcript) > 100_000:
+            raise CafeTalkError("transcript is over 100,000 characters: pass the words of this clip only")
         triplets = parse_controls(controls, self.detect_aus)
         if triplets and self.model.adapter is None:
             raise CafeTalkError("these weights have no fine-grained AU adapter (stage 1 only): AU controls need "
@@ -205,13 +213,27 @@ class CafeTalk:
         z_cfg = torch.from_numpy(aus.guidance_mask(triplets, num_frames, beta))  # (N,)
 
         ctx = self.cfg.audio.context_frames
+        notes = list(clip.notes)
+        whole = None  # encoders that need the whole utterance (the phone recogniser) encode it once
+        if getattr(self.audio_encoder, "whole_clip", False):
+            if progress:
+                progress(0.0, "finding phones" if not transcript else "aligning the transcript")
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                whole = self.audio_encoder.encode(clip.samples, num_frames, transcript=transcript)  # (N, Da)
+            notes += [str(w.message) for w in caught]
+        elif transcript:
+            notes.append("these weights hear audio features only: the transcript was not used")
 
         def conditions_for(w: Window) -> Conditions:
-            lo, hi = w.start - ctx, w.end + ctx  # frames with context
-            s0, s1 = max(0, lo * HOP), min(len(clip.samples), hi * HOP)
-            chunk = np.zeros((hi - lo) * HOP, dtype=np.float32)
-            chunk[s0 - lo * HOP:s1 - lo * HOP] = clip.samples[s0:s1]
-            feats = self.audio_encoder.encode(chunk, hi - lo)[ctx:ctx + w.end - w.start]  # (T, Da)
+            if whole is not None:
+                feats = whole[w.start:w.end]  # (T, Da)
+            else:
+                lo, hi = w.start - ctx, w.end + ctx  # frames with context
+                s0, s1 = max(0, lo * HOP), min(len(clip.samples), hi * HOP)
+                chunk = np.zeros((hi - lo) * HOP, dtype=np.float32)
+                chunk[s0 - lo * HOP:s1 - lo * HOP] = clip.samples[s0:s1]
+                feats = self.audio_encoder.encode(chunk, hi - lo)[ctx:ctx + w.end - w.start]  # (T, Da)
             return Conditions(
                 audio=feats[None].to(self.device), emotion=emotion_vec,
                 intensity=torch.tensor([intensity], device=self.device), style=style_vec,
@@ -243,7 +265,9 @@ class CafeTalk:
         full[:, [arkit.INDEX[n] for n in arkit.PREDICTED]] = motion
         settings = dict(emotion=emotion, intensity=intensity, style=style if style_image is None else str(style_image),
                         alpha=alpha, beta=beta, steps=steps, sampler=sampler, seed=seed, audio=clip.source,
-                        weights=str(self.weights) if self.weights else None, notes=clip.notes)
+                        weights=str(self.weights) if self.weights else None, notes=notes,
+                        phones=getattr(getattr(self.audio_encoder, "last", None), "source", None) if whole is not None
+                        else None)
         anim = Animation(full, float(aus.FPS), [str(t) for t in triplets], settings)
         if progress:
             progress(1.0, "done")

@@ -8,6 +8,7 @@ Client -> backend
   {"v":1,"type":"generate","id":"r1","audio":"/a.wav","out":"/o.npz",
    "emotion":"happy","intensity":0.8,"style":0,"style_image":null,
    "controls":["AU12@1.0-2.0", {"aus":["AU01","AU02"],"start":2.5,"end":3.0,"beta":1.5}],
+   "transcript":"the words spoken" (optional: aligned to the audio for exact lip-sync),
    "alpha":1.0,"beta":1.0,"steps":25,"sampler":"ddim","seed":0,"fps":25}
   {"v":1,"type":"cancel","id":"r1"}                         cancel between two denoising steps
   {"v":1,"type":"shutdown"}
@@ -15,7 +16,8 @@ Backend -> client
   {"v":1,"type":"hello","version":..,"protocol":1,"device":"cpu","weights":".."}
   {"v":1,"type":"progress","id":"r1","fraction":0.42,"message":"window 2/5"}
   {"v":1,"type":"result","id":"r1","path":"/o.npz","frames":250,"fps":25.0,"seconds":3.2,
-   "controls":["AU12@1-2", ...]}   (the triplets used, in request order; text controls as detected AUs)
+   "controls":["AU12@1-2", ...],   (the triplets used, in request order; text controls as detected AUs)
+   "phones":"transcript"|"recognition"|null, "notes":[...]}   (how phones were found; warnings)
   {"v":1,"type":"error","id":"r1"|null,"reason":"..."}       (also for garbage lines)
   {"v":1,"type":"cancelled","id":"r1"}
 """
@@ -47,6 +49,7 @@ class GenerateRequest:
     style: int = 0
     style_image: str | None = None
     controls: list[str] = field(default_factory=list)  # triplets as text (dict controls are converted)
+    transcript: str | None = None  # the words spoken (forced alignment), or None (phone recognition)
     alpha: float = 1.0
     beta: float = 1.0
     steps: int = 25
@@ -57,7 +60,7 @@ class GenerateRequest:
 
 _TYPES: dict[str, tuple[type, ...]] = {
     "id": (str,), "audio": (str,), "out": (str,), "emotion": (str,), "intensity": (int, float),
-    "style": (int,), "style_image": (str, type(None)), "controls": (list,), "alpha": (int, float),
+    "style": (int,), "style_image": (str, type(None)), "controls": (list,), "transcript": (str, type(None)), "alpha": (int, float),
     "beta": (int, float), "steps": (int,), "sampler": (str,), "seed": (int,), "fps": (int, float),
 }
 

@@ -90,7 +90,8 @@ class Server:
 
         try:
             anim = talk.generate(req.audio, emotion=req.emotion, intensity=req.intensity, style=req.style,
-                                 style_image=req.style_image, controls=req.controls, alpha=req.alpha,
+                                 style_image=req.style_image, controls=req.controls, transcript=req.transcript,
+                                 alpha=req.alpha,
                                  beta=req.beta, steps=req.steps, sampler=req.sampler, seed=req.seed, fps=req.fps,
                                  progress=progress, cancel=lambda: req.id in self.cancelled)
         except Cancelled:
@@ -99,7 +100,8 @@ class Server:
             return
         path = anim.save(req.out)
         self.send("result", id=req.id, path=str(path), frames=anim.num_frames, fps=anim.fps,
-                  controls=anim.controls, seconds=round(time.perf_counter() - t0, 3))
+                  controls=anim.controls, phones=anim.settings.get("phones"), notes=anim.settings.get("notes", []),
+                  seconds=round(time.perf_counter() - t0, 3))
 
 
 def serve_stdio(weights: str | None, device: str) -> int:

@@ -1,3 +1,8 @@
+import json
+import os
+import subprocess
+import sys
+
 import pytest
 import torch
 
@@ -30,3 +35,41 @@ def test_two_stages(corpus_dir, text_dir, tmp_path):
     assert all(torch.equal(s1[k], s2[k]) for k in s1)  # the base stayed frozen
     assert any(torch.count_nonzero(p) for p in stage2.adapter.zero_proj.parameters())  # the adapter learned
     assert (tmp_path / "s2" / "losses.jsonl").read_text().count("\n") == 3
+
+
+def test_resume_continues_with_the_optimiser_state(corpus_dir, text_dir, tmp_path):
+    from cafetalk.train.loop import load_optimizer
+
+    cfg = tiny_config(text_dir, adapter=False)
+    train(corpus_dir, tmp_path / "run", TrainConfig(stage=1, steps=2, batch=2, lr=1e-3, warmup=1), cfg)
+    first = checkpoint.load(tmp_path / "run").state_dict()
+    opt = torch.optim.AdamW(checkpoint.load(tmp_path / "run").parameters())
+    load_optimizer(opt, tmp_path / "run")
+    assert all(int(s["step"]) == 2 for s in opt.state_dict()["state"].values())  # AdamW moments came back
+    last = train(corpus_dir, tmp_path / "run", TrainConfig(stage=1, steps=4, batch=2, lr=1e-3, warmup=1),
+                 resume=tmp_path / "run")
+    assert last["step"] == 4
+    rows = (tmp_path / "run" / "losses.jsonl").read_text().splitlines()
+    assert [json.loads(r)["step"] for r in rows] == [1, 2, 3, 4]
+    after = checkpoint.load(tmp_path / "run").state_dict()
+    assert any(not torch.equal(first[k], after[k]) for k in first)
+    assert (tmp_path / "run" / "losses.png").stat().st_size > 1000
+    with pytest.raises(ValueError, match="stage-1 run"):
+        train(corpus_dir, tmp_path / "x", TrainConfig(stage=2, steps=5), resume=tmp_path / "run")
+
+
+def test_ddp_two_cpu_processes_stay_identical(corpus_dir, tmp_path):
+    """torchrun, 2 processes, gloo: each rank draws its own batches, DDP averages gradients, so the
+    replicas must hold the same weights after every step (trainer.json records each rank's digest)."""
+    out = tmp_path / "ddp"
+    env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK")}
+    env["OMP_NUM_THREADS"] = "1"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "cafetalk",
+           "train", "--stage", "1", "--data", str(corpus_dir), "--out", str(out), "--preset", "tiny",
+           "--audio", "mel", "--steps", "3", "--batch", "2", "--save-every", "2", "--lr", "1e-3"]
+    run = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    state = json.loads((out / "trainer.json").read_text())
+    assert state["step"] == 3 and len(state["replicas"]) == 2
+    assert state["replicas"][0] == state["replicas"][1]
+    assert checkpoint.verify(out)

@@ -2,6 +2,8 @@
 
 - `mel`: log-mel spectrogram (80 bands, 10 ms hop) with 4 hops stacked per 40 ms frame. No weights,
   works offline; the model's audio projection learns the rest.
+- `phonetic`: a viseme-class phone stream from pocketsphinx (forced alignment with a transcript, else
+  phone recognition) + voice-independent acoustic cues (phonetic.py); the embedded default's encoder.
 - `xlsr`: a Wav2Vec2 / XLS-R model (Conneau et al. 2020; the paper's encoder) from a local directory
   the user downloaded (`facebook/wav2vec2-xls-r-300m`); its 50 fps output is interpolated to 25 fps
   (section 3.1.1). Never fetched from a hub.
@@ -112,8 +114,12 @@ class XLSREncoder(AudioEncoder):
 
 
 def build_audio_encoder(cfg: AudioConfig, device: torch.device | str = "cpu") -> AudioEncoder:
+    if cfg.kind == "phonetic":
+        from .phonetic import PhoneticEncoder
+
+        return PhoneticEncoder(cfg)
     if cfg.kind == "mel":
         return MelEncoder(cfg)
     if cfg.kind == "xlsr":
         return XLSREncoder(cfg, device)
-    raise CafeTalkError(f"unknown audio encoder '{cfg.kind}' in the checkpoint: this cafetalk knows mel and xlsr")
+    raise CafeTalkError(f"unknown audio encoder '{cfg.kind}' in the checkpoint: this cafetalk knows phonetic, mel and xlsr")

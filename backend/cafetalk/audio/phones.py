@@ -77,8 +77,9 @@ def normalise_transcript(text: str) -> list[str]:
     return words
 
 
-def force_align(samples: np.ndarray, transcript: str) -> Phones:
-    """Align 16 kHz mono speech to its transcript. -> [(ARPAbet phone, start s, end s)]."""
+def force_align(samples: np.ndarray, transcript: str, with_score: bool = False):
+    """Align 16 kHz mono speech to its transcript. -> [(ARPAbet phone, start s, end s)]
+    (and, `with_score`, the alignment's acoustic score per 10 ms frame: higher fits better)."""
     words = normalise_transcript(transcript)
     if not words:
         raise CafeTalkError("forced alignment needs a transcript")
@@ -88,18 +89,24 @@ def force_align(samples: np.ndarray, transcript: str) -> Phones:
         raise CafeTalkError(f"words not in the pronouncing dictionary: {', '.join(unknown)}")
     raw = _raw(samples)
     decoder.set_align_text(" ".join(words))
-    for phase in ("words", "phones"):
-        if phase == "phones":
-            decoder.set_alignment()
-        decoder.start_utt()
-        decoder.process_raw(raw, full_utt=True)
-        decoder.end_utt()
-    alignment = decoder.get_alignment()
+    try:
+        for phase in ("words", "phones"):
+            if phase == "phones":
+                decoder.set_alignment()
+            decoder.start_utt()
+            decoder.process_raw(raw, full_utt=True)
+            decoder.end_utt()
+        alignment = decoder.get_alignment()  # (never call hyp() after alignment: it crashes pocketsphinx 5.1.1)
+    except RuntimeError:
+        alignment = None
     if alignment is None:
         raise CafeTalkError("the transcript could not be aligned to the audio")
-    phones = [(p.name, p.start / ALIGN_FPS, (p.start + p.duration) / ALIGN_FPS) for w in alignment for p in w]
+    entries = [p for w in alignment for p in w]
+    phones = [(p.name, p.start / ALIGN_FPS, (p.start + p.duration) / ALIGN_FPS) for p in entries]
     if not any(ARPABET_CLASS.get(p, "") != "silence" for p, _, _ in phones):
         raise CafeTalkError("the alignment found no speech")
+    if with_score:
+        return phones, sum(p.score for p in entries) / max(1, sum(p.duration for p in entries))
     return phones
 
 

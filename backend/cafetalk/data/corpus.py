@@ -163,28 +163,34 @@ def generate(out: str | Path, cfg: CorpusConfig, workers: int = 1,
 class Corpus:
     """Read access to a generated (or imported) corpus: `len(c)`, `c[i] -> Clip`."""
 
-    def __init__(self, root: str | Path):
+    def __init__(self, root: str | Path, max_shards: int = 64):
         self.root = Path(root)
+        self.max_shards = max(1, max_shards)  # shards kept in memory (~23 MB each): training reads at random
         path = self.root / MANIFEST
         if not path.exists():
             raise FileNotFoundError(f"{path} not found: not a corpus folder (make one with `cafetalk data generate`)")
         self.manifest = json.loads(path.read_text())
         self.clips = self.manifest["clips"]
-        self._shard: tuple[int, dict] | None = None
+        self._shards: dict[int, dict] = {}  # shard -> arrays, least recently used first
 
     def __len__(self) -> int:
         return len(self.clips)
 
     def _arrays(self, shard: int) -> dict:
-        if self._shard is None or self._shard[0] != shard:
+        arrays = self._shards.pop(shard, None)
+        if arrays is None:
             with np.load(self.root / "shards" / f"{shard:05d}.npz", allow_pickle=False) as z:
-                self._shard = (shard, {k: z[k] for k in z.files})
-        return self._shard[1]
+                arrays = {k: z[k] for k in z.files}
+            arrays["index"] = {str(name): j for j, name in enumerate(arrays["ids"])}
+            while len(self._shards) >= self.max_shards:
+                self._shards.pop(next(iter(self._shards)))
+        self._shards[shard] = arrays
+        return arrays
 
     def __getitem__(self, i: int) -> Clip:
         meta = self.clips[i]
         a = self._arrays(meta["shard"])
-        j = int(np.flatnonzero(a["ids"] == meta["id"])[0])
+        j = a["index"][meta["id"]]
         span = lambda name: slice(int(a[name + "_offsets"][j]), int(a[name + "_offsets"][j + 1]))  # noqa: E731
         ps = span("phone")
         phones = [(str(s), float(t0), float(t1)) for s, (t0, t1) in zip(a["phone_symbols"][ps], a["phone_times"][ps])]

@@ -15,7 +15,7 @@ CONFIG_VERSION = 1
 
 @dataclass
 class AudioConfig:
-    kind: str = "mel"  # "mel": log-mel, no weights (works offline) | "xlsr": local Wav2Vec2 directory
+    kind: str = "mel"  # "phonetic": phone stream + acoustic cues (22-d) | "mel": log-mel (320-d) | "xlsr": local Wav2Vec2
     path: str | None = None  # xlsr: directory holding config.json + model.safetensors
     context_frames: int = 4  # frames of audio context encoded on each side of a window (edge effects)
     dim: int = 320  # feature size at 25 fps (mel: 80 bins x 4 stacked 10 ms frames; xlsr: hidden size)

@@ -14,8 +14,10 @@ import torch
 
 from .. import arkit, aus
 from ..audio import HOP, build_audio_encoder
+from ..audio import phonetic
 from ..data.binarize import BinarizeConfig, SparsifyConfig, binarize, sparsify, to_triplets
 from ..data.corpus import Corpus
+from ..data.performer import phone_class
 from ..model.config import CafeTalkConfig
 
 PREDICTED = [arkit.INDEX[n] for n in arkit.PREDICTED]
@@ -42,6 +44,8 @@ class BatchMaker:
         self.rng = np.random.default_rng(seed)
         self.binarize_cfg = binarize_cfg or BinarizeConfig()
         self.sparsify_cfg = sparsify_cfg or SparsifyConfig()
+        self.phonetic = cfg.audio.kind == "phonetic"
+        self.noise = phonetic.SymbolNoise()
         self.usable = [i for i, c in enumerate(corpus.clips) if c.get("frames", 0) > 0]
         if not self.usable:
             raise ValueError("the corpus has no clips with motion to train on")
@@ -62,7 +66,7 @@ class BatchMaker:
             m = clip.motion[start:start + length]
             motion[b, :length] = m[:, PREDICTED]
             wave = clip.audio[start * HOP:(start + length) * HOP]
-            audio[b, :length] = self.encoder.encode(wave, length).numpy()
+            audio[b, :length] = self._audio(clip, wave, start, length)
             trips = sparsify(to_triplets(binarize(m, self.binarize_cfg, self.rng)), self.sparsify_cfg, self.rng)
             units[b, :length] = aus.au_sequence(trips, length)
             z_ctrl[b, :length] = aus.control_mask(trips, length)
@@ -73,6 +77,19 @@ class BatchMaker:
         t = torch.from_numpy
         return Batch(t(motion), t(audio), emotions, torch.tensor(intensity, dtype=torch.float32),
                      torch.tensor(style), t(units), t(z_ctrl), t(frames))
+
+
+    def _audio(self, clip, wave: np.ndarray, start: int, length: int) -> np.ndarray:
+        """Audio features of a crop; the phonetic stream comes from the clip's exact phones made noisy."""
+        if not self.phonetic:
+            return self.encoder.encode(wave, length).numpy()
+        t0 = start * HOP / 16000
+        crop = [(s, a - t0, e - t0) for s, a, e in clip.phones if e > t0 and a < t0 + length * HOP / 16000]
+        noisy = phonetic.corrupt(crop, phone_class, self.rng, self.noise)
+        stream = phonetic.frame_classes(noisy, length, lambda c: c)
+        if self.rng.random() < self.noise.blur:
+            stream = phonetic.soften(stream, self.rng)
+        return np.concatenate([stream, phonetic.acoustic_features(wave, length)], 1)
 
 
 def motion_statistics(corpus: Corpus, clips: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -6,13 +6,21 @@ Stage 2: the stage-1 model gains the adapter (zero-initialised, so training star
 exact output); base parameters are frozen. With probability `swap_prob` the emotion label is swapped
 for another one and only the AU-controlled region counts (Eq. 6: the loss masked by Z_ctrl);
 otherwise the simple loss applies (section 3.2, swap-label training).
-Checkpoints are ordinary checkpoint folders (safetensors + config + manifest) with `trainer.json`
-(settings, step) and `losses.jsonl`; Ctrl-C saves. Not yet: resuming with the optimiser state,
-DDP, mixed precision, the loss plot (the training issue).
+
+Output: an ordinary checkpoint folder (safetensors + config + manifest) plus `trainer.json` (settings,
+step, replica digests), `optimizer.safetensors` + `optimizer.json` (AdamW state, for `--resume`),
+`losses.jsonl` and `losses.png` (the loss curve, like the paper's Fig. 5). Ctrl-C or SIGTERM saves.
+
+Scaling: run under `torchrun --nproc_per_node N -m cafetalk train ...` for DDP (PyTorch's
+DistributedDataParallel; NCCL on GPUs, gloo on CPUs): every rank draws its own batches, gradients are
+averaged, rank 0 writes. On CUDA, `amp` runs forward and loss in bfloat16 autocast.
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import signal
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -28,17 +36,21 @@ from ..model import CafeTalkDiT, Conditions, drop_conditions, preset
 from ..model.config import CafeTalkConfig
 from .batches import BatchMaker, motion_statistics
 
+OPTIMIZER = "optimizer.safetensors"
+
 
 @dataclass
 class TrainConfig:
     stage: int = 1
     steps: int = 1000
-    batch: int = 16  # the paper's batch size (appendix C)
+    batch: int = 16  # the paper's batch size (appendix C), per process
     lr: float = 1e-4  # the paper's AdamW learning rate
+    warmup: int = 100  # linear learning-rate warm-up steps
     drop_prob: float = 0.2  # independent condition dropout (section 3.1.2)
     swap_prob: float = 0.5  # stage 2: share of swapped-label batches
     save_every: int = 500
     seed: int = 0
+    amp: bool = True  # bfloat16 autocast on CUDA (ignored on CPU)
 
 
 def emotion_table(cfg: CafeTalkConfig) -> dict[str, torch.Tensor]:
@@ -48,20 +60,120 @@ def emotion_table(cfg: CafeTalkConfig) -> dict[str, torch.Tensor]:
     return {e: encoder.encode([e])[0] for e in cfg.emotions}
 
 
-def save_state(out: Path, model: CafeTalkDiT, tcfg: TrainConfig, step: int, losses: list[dict]) -> None:
+def digest(model: torch.nn.Module) -> str:
+    """A short hash of all parameters: equal on every DDP replica while they stay in step."""
+    h = hashlib.sha256()
+    for name, p in sorted(model.state_dict().items()):
+        h.update(name.encode())
+        h.update(p.detach().float().cpu().numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+# ---------------------------------------------------------------- optimiser state (no pickles)
+def save_optimizer(opt: torch.optim.Optimizer, out: Path) -> None:
+    from safetensors.torch import save_file
+
+    state = opt.state_dict()
+    tensors, scalars = {}, {}
+    for pid, slots in state["state"].items():
+        for key, value in slots.items():
+            if torch.is_tensor(value):
+                tensors[f"{pid}.{key}"] = value.detach().cpu().contiguous()
+            else:
+                scalars[f"{pid}.{key}"] = value
+    save_file(tensors, str(out / OPTIMIZER))
+    (out / "optimizer.json").write_text(json.dumps({"param_groups": state["param_groups"], "scalars": scalars}))
+
+
+def load_optimizer(opt: torch.optim.Optimizer, folder: Path) -> None:
+    from safetensors.torch import load_file
+
+    meta = json.loads((folder / "optimizer.json").read_text())
+    tensors = load_file(str(folder / OPTIMIZER))
+    state: dict[int, dict] = {}
+    for key, value in [*tensors.items(), *meta["scalars"].items()]:
+        pid, slot = key.split(".", 1)
+        state.setdefault(int(pid), {})[slot] = value
+    opt.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
+
+
+def save_state(out: Path, model: CafeTalkDiT, opt: torch.optim.Optimizer, tcfg: TrainConfig, step: int,
+               losses: list[dict], replicas: list[str]) -> None:
     checkpoint.save(model, out)
-    (out / "trainer.json").write_text(json.dumps({"train": asdict(tcfg), "step": step}, indent=2) + "\n")
+    save_optimizer(opt, out)
+    (out / "trainer.json").write_text(json.dumps({"train": asdict(tcfg), "step": step, "replicas": replicas},
+                                                 indent=2) + "\n")
     with open(out / "losses.jsonl", "w") as f:
         for row in losses:
             f.write(json.dumps(row) + "\n")
+    plot_losses(losses, out / "losses.png")
 
 
-def train(data: str | Path, out: str | Path, tcfg: TrainConfig, model_cfg: CafeTalkConfig | None = None,
-          init: str | Path | None = None, progress: Callable[[int, dict], None] | None = None) -> dict:
-    """Train stage `tcfg.stage`; stage 2 starts from the stage-1 checkpoint `init`. Returns the last losses."""
-    torch.manual_seed(tcfg.seed)
-    out = Path(out)
-    corpus = Corpus(data)
+def plot_losses(losses: list[dict], path: Path) -> None:
+    """The training loss per step and its running mean (like the paper's Fig. 5)."""
+    if len(losses) < 2:
+        return
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    steps = np.array([r["step"] for r in losses])
+    loss = np.array([r["loss"] for r in losses])
+    k = max(1, len(loss) // 50)
+    smooth = np.convolve(loss, np.ones(k) / k, mode="valid")
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    ax.plot(steps, loss, lw=0.5, alpha=0.35, label="loss")
+    ax.plot(steps[k - 1:], smooth, lw=1.5, label=f"mean of {k}")
+    ax.set(xlabel="step", ylabel="x0 MSE (normalised)", yscale="log", title="training loss")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+# ---------------------------------------------------------------- distributed helpers
+def _dist_setup() -> tuple[int, int, torch.device]:
+    """(rank, world size, device) from torchrun's environment; (0, 1, best device) without it."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    cuda = torch.cuda.is_available()
+    local = int(os.environ.get("LOCAL_RANK", "0"))
+    device = torch.device(f"cuda:{local}" if cuda else "cpu")
+    if world > 1:
+        import torch.distributed as dist
+
+        if cuda:
+            torch.cuda.set_device(device)
+        if not dist.is_initialized():
+            dist.init_process_group("nccl" if cuda else "gloo")
+        return dist.get_rank(), world, device
+    return 0, 1, device
+
+
+class _Stop:
+    """SIGTERM (e.g. a scheduler ending the job) ends training like Ctrl-C: the state is saved."""
+
+    def __init__(self):
+        self.requested = False
+        self._old = None
+
+    def __enter__(self):
+        try:
+            self._old = signal.signal(signal.SIGTERM, self._handle)
+        except ValueError:  # not the main thread
+            self._old = None
+        return self
+
+    def _handle(self, *_):
+        self.requested = True
+
+    def __exit__(self, *exc):
+        if self._old is not None:
+            signal.signal(signal.SIGTERM, self._old)
+
+
+def build_model(tcfg: TrainConfig, corpus: Corpus, model_cfg: CafeTalkConfig | None,
+                init: str | Path | None) -> tuple[CafeTalkDiT, list[torch.nn.Parameter]]:
     if tcfg.stage == 1:
         cfg = model_cfg or preset("cpu")
         cfg.model.adapter = False
@@ -69,8 +181,8 @@ def train(data: str | Path, out: str | Path, tcfg: TrainConfig, model_cfg: CafeT
         mean, std = motion_statistics(corpus, seed=tcfg.seed)
         model.motion_mean.copy_(torch.from_numpy(mean))
         model.motion_std.copy_(torch.from_numpy(std))
-        params = list(model.parameters())
-    elif tcfg.stage == 2:
+        return model, list(model.parameters())
+    if tcfg.stage == 2:
         if init is None:
             raise ValueError("stage 2 starts from a stage-1 checkpoint: pass --init DIR")
         base = checkpoint.load(init)
@@ -81,47 +193,109 @@ def train(data: str | Path, out: str | Path, tcfg: TrainConfig, model_cfg: CafeT
         assert all(k.startswith("adapter.") for k in missing)
         for p in model.base_parameters():  # the base is frozen in stage 2
             p.requires_grad_(False)
-        params = list(model.adapter.parameters())
+        return model, list(model.adapter.parameters())
+    raise ValueError("stage must be 1 or 2")
+
+
+def train(data: str | Path, out: str | Path, tcfg: TrainConfig, model_cfg: CafeTalkConfig | None = None,
+          init: str | Path | None = None, progress: Callable[[int, dict], None] | None = None,
+          resume: str | Path | None = None) -> dict:
+    """Train stage `tcfg.stage` (stage 2 starts from the stage-1 checkpoint `init`); `resume` continues a
+    run from its output folder (weights, optimiser state, step, losses). Returns the last losses."""
+    rank, world, device = _dist_setup()
+    torch.manual_seed(tcfg.seed)  # the same initial weights on every rank
+    out = Path(out)
+    corpus = Corpus(data)
+    start, losses = 0, []
+    if resume is not None:
+        resume = Path(resume)
+        state = json.loads((resume / "trainer.json").read_text())
+        if state["train"]["stage"] != tcfg.stage:
+            raise ValueError(f"{resume} holds a stage-{state['train']['stage']} run; resume it with --stage "
+                             f"{state['train']['stage']}")
+        model = checkpoint.load(resume)
+        if tcfg.stage == 2:
+            for p in model.base_parameters():
+                p.requires_grad_(False)
+        params = [p for p in model.parameters() if p.requires_grad]
+        start = int(state["step"])
+        losses = [json.loads(line) for line in (resume / "losses.jsonl").read_text().splitlines() if line]
     else:
-        raise ValueError("stage must be 1 or 2")
+        model, params = build_model(tcfg, corpus, model_cfg, init)
+    cfg = model.cfg
+    model.to(device)
     diffusion = GaussianDiffusion(cfg.diffusion)
-    emotions = emotion_table(cfg)
+    emotions = {k: v.to(device) for k, v in emotion_table(cfg).items()}
     labels = list(emotions)
-    maker = BatchMaker(corpus, cfg, seed=tcfg.seed)
+    maker = BatchMaker(corpus, cfg, seed=tcfg.seed * 1000 + rank + start)  # each rank and resume: new batches
     opt = torch.optim.AdamW(params, lr=tcfg.lr)
-    g = torch.Generator().manual_seed(tcfg.seed)
-    rng = np.random.default_rng(tcfg.seed)
-    losses: list[dict] = []
+    if resume is not None:
+        load_optimizer(opt, resume)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + start + 1) / max(1, tcfg.warmup)))
+    net = model
+    if world > 1:
+        from torch.nn.parallel import DistributedDataParallel
+
+        net = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+    g = torch.Generator().manual_seed(tcfg.seed * 1000 + rank + start)
+    rng = np.random.default_rng([tcfg.seed, rank, start])
+    amp = tcfg.amp and device.type == "cuda"
     model.train()
-    step = 0
-    try:
-        for step in range(1, tcfg.steps + 1):
-            b = maker.sample(tcfg.batch)
-            x0 = model.normalise(b.motion)  # (B, T, 51)
-            t = diffusion.sample_timesteps(tcfg.batch, g)
-            x_t = diffusion.add_noise(x0, torch.randn(x0.shape, generator=g), t)
-            names = list(b.emotion)
-            swapped = tcfg.stage == 2 and rng.random() < tcfg.swap_prob
-            if swapped:  # swap-label: another emotion, supervise only the AU-controlled region
-                names = [labels[(labels.index(n) + int(rng.integers(1, len(labels)))) % len(labels)] for n in names]
-            cond = Conditions(audio=b.audio, emotion=torch.stack([emotions[n] for n in names]),
-                              intensity=b.intensity, style=b.style, aus=b.aus if tcfg.stage == 2 else None)
-            if tcfg.stage == 1:
-                cond = drop_conditions(cond, tcfg.drop_prob, g)
-            mask = b.frames[:, :, None].expand_as(x0)
-            if swapped:
-                mask = mask * b.z_ctrl
-            loss = diffusion.loss(model(x_t, t, cond), x0, mask)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            row = {"step": step, "loss": float(loss.detach()), "swapped": bool(swapped), "time": time.time()}
-            losses.append(row)
-            if progress:
-                progress(step, row)
-            if step % tcfg.save_every == 0:
-                save_state(out, model, tcfg, step, losses)
-    except KeyboardInterrupt:  # Ctrl-C: keep what was learned
-        pass
-    save_state(out, model, tcfg, step, losses)
+    step = start
+
+    def save() -> None:
+        replicas = _gather_digests(model, world)
+        if rank == 0:
+            save_state(out, model, opt, tcfg, step, losses, replicas)
+
+    with _Stop() as stop:
+        try:
+            for step in range(start + 1, tcfg.steps + 1):
+                b = maker.sample(tcfg.batch)
+                x0 = model.normalise(b.motion.to(device))  # (B, T, 51)
+                t = diffusion.sample_timesteps(tcfg.batch, g).to(device)
+                x_t = diffusion.add_noise(x0, torch.randn(x0.shape, generator=g).to(device), t)
+                names = list(b.emotion)
+                swapped = tcfg.stage == 2 and rng.random() < tcfg.swap_prob
+                if swapped:  # swap-label: another emotion, supervise only the AU-controlled region
+                    names = [labels[(labels.index(n) + int(rng.integers(1, len(labels)))) % len(labels)]
+                             for n in names]
+                cond = Conditions(audio=b.audio.to(device), emotion=torch.stack([emotions[n] for n in names]),
+                                  intensity=b.intensity.to(device), style=b.style.to(device),
+                                  aus=b.aus.to(device) if tcfg.stage == 2 else None)
+                if tcfg.stage == 1:
+                    cond = drop_conditions(cond, tcfg.drop_prob, g)
+                mask = b.frames.to(device)[:, :, None].expand_as(x0)
+                if swapped:
+                    mask = mask * b.z_ctrl.to(device)
+                with torch.autocast("cuda", dtype=torch.bfloat16, enabled=amp):
+                    pred = net(x_t, t, cond)
+                loss = diffusion.loss(pred.float(), x0, mask)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(params, 1.0)
+                opt.step()
+                sched.step()
+                row = {"step": step, "loss": float(loss.detach()), "swapped": bool(swapped), "time": time.time()}
+                losses.append(row)
+                if progress and rank == 0:
+                    progress(step, row)
+                if step % tcfg.save_every == 0:
+                    save()
+                if stop.requested:
+                    break
+        except KeyboardInterrupt:  # Ctrl-C: keep what was learned
+            pass
+    save()
     return losses[-1] if losses else {}
+
+
+def _gather_digests(model: torch.nn.Module, world: int) -> list[str]:
+    mine = digest(model)
+    if world == 1:
+        return [mine]
+    import torch.distributed as dist
+
+    found: list[str | None] = [None] * world
+    dist.all_gather_object(found, mine)
+    return [str(d) for d in found]

@@ -1,0 +1,327 @@
+"""`cafetalk evaluate --out DIR`: the paper's metrics and the lip-sync checks, written as
+DIR/report.json + DIR/report.md (+ plots).
+
+Sets:
+- a held-out synthetic set (a corpus drawn with a seed the training corpus never used: new sentences,
+  new voice/pitch/rate draws, new performances), for LVE vs the mean face, emotion Acc/Div (the
+  appendix-E.2 classifier), Control Rate on conflicting conditions (Eq. 8) and open vocabulary;
+- real human speech with forced-aligned phones (`cafetalk data real-speech`), for bilabial closure,
+  open-vowel vs silence opening and per-phone openness, with and without the transcript, for the model
+  and for the rule-based baseline (the procedural performer driven by the same phones).
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .. import arkit, aus
+from ..data.corpus import Corpus, CorpusConfig
+from ..data.corpus import generate as generate_corpus
+from ..data.performer import EMOTIONS, phone_class
+from ..errors import CafeTalkError
+from .baseline import rule_based
+from .control import control_rate
+from .lipsync import lipsync
+
+HELDOUT_SEED = 90_210  # the shipped default trains on seed 0; evaluation corpora use this one
+
+# Emotion words the model never saw in training (it learned the eight labels only) -> expected category.
+OPEN_VOCABULARY = {
+    "furious": "angry", "enraged": "angry", "terrified": "fear", "frightened": "fear",
+    "cheerful": "happy", "joyful": "happy", "gloomy": "sad", "heartbroken": "sad",
+    "disgusted-looking": "disgusted", "repulsed": "disgusted", "astonished": "surprised",
+    "amazed": "surprised", "scornful": "contempt", "disdainful": "contempt", "calm": "neutral",
+    "expressionless": "neutral",
+}
+
+# Conflicting coarse and fine conditions (section 4.3): an AU against the emotion's own expression.
+CONFLICTS = (("angry", "AU12"), ("happy", "AU04"), ("sad", "AU12"), ("happy", "AU15"),
+             ("neutral", "AU01+AU02"), ("surprised", "AU04"), ("disgusted", "AU06+AU12"), ("fear", "AU24"))
+
+TARGETS = {"closure_with_transcript": 0.95, "closure_without_transcript": 0.85, "closure_default": 0.90,
+           "control_rate": 0.4, "emotion_acc": 0.80, "open_vocabulary": 0.70, "lve_vs_mean_face": 3.0}
+
+
+@dataclass
+class EvalConfig:
+    out: str
+    weights: str | None = None
+    heldout: str | None = None  # a corpus folder; None: draw one into OUT/heldout
+    real: str | None = None  # `cafetalk data real-speech` output; None: skip the real-speech part
+    classifier: str | None = None  # emotion classifier folder; None: weights/classifier
+    clips: int = 16  # held-out clips per measurement
+    steps: int = 10
+    seed: int = 0
+    device: str = "cpu"
+    sections: list[str] = field(default_factory=lambda: ["synthetic", "emotion", "control", "real"])
+
+
+def heldout_corpus(out: Path, clips: int) -> Corpus:
+    if not (out / "manifest.json").exists():
+        generate_corpus(out, CorpusConfig(hours=clips * 5.5 / 3600, seed=HELDOUT_SEED, shard_clips=clips))
+    return Corpus(out)
+
+
+def _motion(anim) -> np.ndarray:
+    return anim.blendshapes  # (T, 52) at 25 fps
+
+
+def evaluate(cfg: EvalConfig, progress: Callable[[str], None] = print) -> dict:
+    from ..pipeline import CafeTalk
+
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    talk = CafeTalk.load(cfg.weights, cfg.device)
+    report: dict = {"weights": str(talk.weights), "audio_encoder": talk.cfg.audio.kind, "steps": cfg.steps,
+                    "seed": cfg.seed, "targets": TARGETS, "time": {}}
+    gen = dict(steps=cfg.steps, seed=cfg.seed)
+    heldout = None
+    if {"synthetic", "emotion", "control"} & set(cfg.sections):
+        heldout = Corpus(cfg.heldout) if cfg.heldout else heldout_corpus(out / "heldout", cfg.clips)
+        picks = [i for i in range(len(heldout)) if heldout.clips[i]["language"] == "en"][: cfg.clips]
+        report["heldout"] = {"folder": str(heldout.root), "clips": len(picks),
+                             "seconds": round(sum(heldout.clips[i]["duration"] for i in picks), 1)}
+
+    def timed(name: str, fn: Callable[[], dict]) -> None:
+        t0 = time.perf_counter()
+        progress(f"evaluating: {name}")
+        report[name] = fn()
+        report["time"][name] = round(time.perf_counter() - t0, 1)
+
+    if "synthetic" in cfg.sections:
+        timed("synthetic", lambda: _synthetic(talk, heldout, picks, gen))
+    classifier = _load_classifier(cfg.classifier) if "emotion" in cfg.sections else None
+    if "emotion" in cfg.sections:
+        timed("emotion", lambda: _emotion(talk, heldout, picks, gen, classifier))
+    if "control" in cfg.sections:
+        timed("control", lambda: _control(talk, heldout, picks, gen))
+    if "real" in cfg.sections and cfg.real:
+        timed("real", lambda: _real(talk, Corpus(cfg.real), gen))
+    report["verdict"] = _verdict(report)
+    (out / "report.json").write_text(json.dumps(report, indent=1) + "\n")
+    (out / "report.md").write_text(markdown(report))
+    return report
+
+
+# ---------------------------------------------------------------- sections
+def _synthetic(talk, corpus: Corpus, picks: list[int], gen: dict) -> dict:
+    from ..metrics import lve
+
+    mean_face = np.zeros(arkit.NUM_CHANNELS, np.float32)
+    mean_face[[arkit.INDEX[n] for n in arkit.PREDICTED]] = talk.model.motion_mean.cpu().numpy()
+    ours, mean, motions, phones = [], [], [], []
+    for i in picks:
+        clip = corpus[i]
+        anim = talk.generate((clip.audio, 16000), emotion=clip.meta["emotion"], intensity=clip.meta["intensity"] / 3,
+                             style=int(clip.meta["style"]) % talk.cfg.style.num_styles, transcript=clip.meta["text"],
+                             **gen)
+        pred = _motion(anim)[: len(clip.motion)]
+        ref = clip.motion[: len(pred)]
+        ours.append(lve(pred, ref))
+        mean.append(lve(np.tile(mean_face, (len(ref), 1)), ref))
+        motions.append(pred)
+        phones.append(clip.phones)
+    sync = lipsync(motions, phones, classify=phone_class)
+    return {"lve_mm": round(float(np.mean(ours)), 3), "lve_mean_face_mm": round(float(np.mean(mean)), 3),
+            "lve_ratio": round(float(np.mean(mean) / max(np.mean(ours), 1e-6)), 2), "lipsync": sync.as_dict()}
+
+
+def _load_classifier(folder: str | None):
+    try:
+        from .classifier import load_classifier
+    except ImportError:
+        return None
+    from ..pipeline import REPO_WEIGHTS
+
+    path = Path(folder) if folder else REPO_WEIGHTS.parent / "classifier"
+    return load_classifier(path) if path.exists() else None
+
+
+def _emotion(talk, corpus: Corpus, picks: list[int], gen: dict, classifier) -> dict:
+    from ..text import build_text_encoder
+
+    out: dict = {}
+    # open vocabulary, by the text encoder alone: the nearest of the eight labels
+    enc = build_text_encoder(talk.cfg.text)
+    labels = enc.encode(list(EMOTIONS))
+    words = list(OPEN_VOCABULARY)
+    sims = enc.encode(words) @ labels.T  # cosine (the encoder normalises)
+    nearest = [EMOTIONS[int(j)] for j in sims.argmax(1)]
+    out["open_vocabulary_text"] = {"acc": round(float(np.mean([n == OPEN_VOCABULARY[w] for w, n in zip(words, nearest)])), 3),
+                                   "nearest": dict(zip(words, nearest))}
+    if classifier is None:
+        out["note"] = "no emotion classifier (weights/classifier): Acc/Div not measured"
+        return out
+    from .classifier import accuracy_and_diversity
+
+    per = max(1, len(picks) // 4)
+    motions, labels_used = [], []
+    for e in EMOTIONS:
+        for i in picks[:per]:
+            clip = corpus[i]
+            motions.append(_motion(talk.generate((clip.audio, 16000), emotion=e, intensity=1.0,
+                                                 transcript=clip.meta["text"], **gen)))
+            labels_used.append(e)
+    out["generated"] = _round(accuracy_and_diversity(classifier, motions, labels_used))
+    motions, labels_used = [], []
+    for w in words:
+        clip = corpus[picks[len(motions) % len(picks)]]
+        motions.append(_motion(talk.generate((clip.audio, 16000), emotion=w, intensity=1.0,
+                                             transcript=clip.meta["text"], **gen)))
+        labels_used.append(OPEN_VOCABULARY[w])
+    out["open_vocabulary_generated"] = _round(accuracy_and_diversity(classifier, motions, labels_used))
+    return out
+
+
+def _round(d):
+    if isinstance(d, dict):
+        return {k: _round(v) for k, v in d.items()}
+    if isinstance(d, (list, tuple)):
+        return [_round(v) for v in d]
+    if isinstance(d, (float, np.floating)):
+        return round(float(d), 4)
+    if isinstance(d, np.ndarray):
+        return _round(d.tolist())
+    return d
+
+
+def _control(talk, corpus: Corpus, picks: list[int], gen: dict) -> dict:
+    if talk.model.adapter is None:
+        return {"note": "stage-1 weights: no AU adapter, no Control Rate"}
+    rates: dict[str, list[float]] = {}
+    off_rates: dict[str, list[float]] = {}
+    for k, (emotion, code) in enumerate(CONFLICTS):
+        for i in picks[: max(1, len(picks) // 4)]:
+            clip = corpus[i]
+            dur = len(clip.audio) / 16000
+            if dur < 2.0:
+                continue
+            start = round(dur / 2 - 0.5, 2)
+            trip = aus.parse_triplet(f"{code}@{start}-{start + 1.0}")
+            with_ctrl = _motion(talk.generate((clip.audio, 16000), emotion=emotion, intensity=1.0,
+                                              controls=[trip], transcript=clip.meta["text"], **gen))
+            without = _motion(talk.generate((clip.audio, 16000), emotion=emotion, intensity=1.0,
+                                            transcript=clip.meta["text"], **gen))
+            for au, v in control_rate(with_ctrl, trip).items():
+                rates.setdefault(f"{emotion}+{au}", []).append(v)
+            for au, v in control_rate(without, trip).items():
+                off_rates.setdefault(f"{emotion}+{au}", []).append(v)
+    per = {k: round(float(np.mean(v)), 4) for k, v in rates.items()}
+    off = {k: round(float(np.mean(v)), 4) for k, v in off_rates.items()}
+    return {"cr_mean": round(float(np.mean(list(per.values()))), 4) if per else None, "cr": per,
+            "cr_without_control_mean": round(float(np.mean(list(off.values()))), 4) if off else None,
+            "cr_without_control": off}
+
+
+def _real(talk, corpus: Corpus, gen: dict) -> dict:
+    from ..audio.phones import recognize
+
+    rows: dict[str, tuple[list, list]] = {k: ([], []) for k in
+                                          ("model_transcript", "model_recognition", "model_transcript_control",
+                                           "baseline_transcript", "baseline_recognition")}
+    fallbacks = 0
+    for i in range(len(corpus)):
+        clip = corpus[i]
+        ref = clip.phones  # forced alignment of the known transcript: the reference timing
+        text = clip.meta["text"]
+        a = talk.generate((clip.audio, 16000), transcript=text, **gen)
+        fallbacks += a.settings.get("phones") != "transcript"
+        b = talk.generate((clip.audio, 16000), **gen)
+        dur = len(clip.audio) / 16000
+        ctrl = [] if talk.model.adapter is None or dur < 1.5 else [f"AU12@{dur / 2 - 0.5:.2f}-{dur / 2 + 0.5:.2f}"]
+        c = talk.generate((clip.audio, 16000), transcript=text, controls=ctrl, **gen) if ctrl else a
+        recognised = recognize(clip.audio)
+        for key, motion in (("model_transcript", _motion(a)), ("model_recognition", _motion(b)),
+                            ("model_transcript_control", _motion(c)),
+                            ("baseline_transcript", rule_based(clip.audio, ref)),
+                            ("baseline_recognition", rule_based(clip.audio, recognised))):
+            rows[key][0].append(motion)
+            rows[key][1].append(ref)
+    out = {k: lipsync(m, p).as_dict() for k, (m, p) in rows.items()}
+    out["clips"] = len(corpus)
+    out["seconds"] = round(sum(c["duration"] for c in corpus.clips), 1)
+    out["transcript_fallbacks"] = int(fallbacks)
+    return out
+
+
+# ---------------------------------------------------------------- verdict and report
+def _verdict(r: dict) -> dict:
+    v = {}
+    real = r.get("real", {})
+    if real:
+        v["closure_with_transcript"] = real["model_transcript"]["closure_rate"]
+        v["closure_without_transcript"] = real["model_recognition"]["closure_rate"]
+        base, ctrl = real["model_transcript"]["closure_rate"], real["model_transcript_control"]["closure_rate"]
+        v["lipsync_with_control_within_10pct"] = bool(ctrl >= 0.9 * base)
+    if "synthetic" in r:
+        v["lve_vs_mean_face"] = r["synthetic"]["lve_ratio"]
+    if r.get("control", {}).get("cr_mean") is not None:
+        v["control_rate"] = r["control"]["cr_mean"]
+    gen = r.get("emotion", {}).get("generated")
+    if gen:
+        v["emotion_acc"] = gen.get("acc")
+    ov = r.get("emotion", {}).get("open_vocabulary_generated")
+    if ov:
+        v["open_vocabulary"] = ov.get("acc")
+    met = {}
+    for k, val in v.items():
+        if k in TARGETS and isinstance(val, (int, float)):
+            met[k] = bool(val >= TARGETS[k])
+    return {"values": v, "met": met}
+
+
+def markdown(r: dict) -> str:
+    lines = ["# Cafe-Talk evaluation", "", f"Weights: `{r['weights']}` (audio encoder: {r['audio_encoder']}); "
+             f"{r['steps']} DDIM steps, seed {r['seed']}.", ""]
+    if "heldout" in r:
+        h = r["heldout"]
+        lines += [f"Held-out synthetic set: {h['clips']} English clips, {h['seconds']} s (`{h['folder']}`).", ""]
+    if "synthetic" in r:
+        s = r["synthetic"]
+        lines += ["## Synthetic held-out", "", "| metric | value |", "|---|---|",
+                  f"| LVE (mm) | {s['lve_mm']} |", f"| LVE of the mean face (mm) | {s['lve_mean_face_mm']} |",
+                  f"| mean face / ours | {s['lve_ratio']}x |",
+                  f"| bilabial closure (exact phones) | {s['lipsync']['closure_rate']:.3f} "
+                  f"({s['lipsync']['closed']}/{s['lipsync']['bilabials']}) |", ""]
+    if "real" in r:
+        rr = r["real"]
+        lines += ["## Real speech", "", f"{rr['clips']} recordings, {rr['seconds']} s; transcript fell back to "
+                  f"recognition on {rr['transcript_fallbacks']}.", "",
+                  "| system | bilabials closed | open vowel (mm) | silence (mm) | open/silence | openness r |",
+                  "|---|---|---|---|---|---|"]
+        for k in ("model_transcript", "model_recognition", "model_transcript_control", "baseline_transcript",
+                  "baseline_recognition"):
+            x = rr[k]
+            lines.append(f"| {k.replace('_', ' ')} | {x['closure_rate']:.3f} ({x['closed']}/{x['bilabials']}) | "
+                         f"{x['open_vowel_mm']:.1f} | {x['silence_mm']:.1f} | {x['open_silence_ratio']:.1f} | "
+                         f"{x['openness_r']:.2f} |")
+        lines.append("")
+    if "emotion" in r:
+        e = r["emotion"]
+        lines += ["## Emotion", ""]
+        if "generated" in e:
+            lines += [f"Acc {e['generated']['acc']:.3f}, Div {e['generated']['div']:.3f} (eight categories, "
+                      "intensity 1.0, classifier of appendix E.2)."]
+        if "open_vocabulary_generated" in e:
+            lines += [f"Open vocabulary (unseen words, generated motion classified): "
+                      f"{e['open_vocabulary_generated']['acc']:.3f}."]
+        lines += [f"Open vocabulary by the text encoder alone (nearest label): {e['open_vocabulary_text']['acc']:.3f}.",
+                  ""]
+    if "control" in r and r["control"].get("cr"):
+        c = r["control"]
+        lines += ["## Control Rate (Eq. 8) on conflicting conditions", "", "| emotion + AU | CR | without control |",
+                  "|---|---|---|"]
+        for k, v in c["cr"].items():
+            lines.append(f"| {k} | {v:.3f} | {c['cr_without_control'].get(k, float('nan')):.3f} |")
+        lines += [f"| **mean** | **{c['cr_mean']:.3f}** | {c['cr_without_control_mean']:.3f} |", ""]
+    lines += ["## Targets", "", "| target | value | goal | met |", "|---|---|---|---|"]
+    for k, val in r["verdict"]["values"].items():
+        goal = TARGETS.get(k, "")
+        lines.append(f"| {k} | {val} | {goal} | {r['verdict']['met'].get(k, '')} |")
+    lines += ["", f"Time per section (s): {r['time']}", ""]
+    return "\n".join(lines)

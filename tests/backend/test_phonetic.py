@@ -1,0 +1,93 @@
+"""The phonetic front end: phone-class stream, acoustic cues, recogniser-like noise, transcript fallback."""
+import numpy as np
+import pytest
+
+from cafetalk.audio.phones import ARPABET_CLASS, CLASS_INDEX, CLASSES
+from cafetalk.audio.phonetic import (DIM, SymbolNoise, acoustic_features, arpabet_class, corrupt, features,
+                                     frame_classes, phone_stream, soften)
+from cafetalk.cli import DEMO_CLIP
+from cafetalk.data.performer import phone_class
+
+
+def test_frame_classes_occupancy():
+    phones = [("SIL", 0.0, 0.1), ("M", 0.1, 0.18), ("AE", 0.18, 0.4)]
+    occ = frame_classes(phones, 12, arpabet_class)  # 12 frames = 0.48 s
+    assert occ.shape == (12, len(CLASSES))
+    np.testing.assert_allclose(occ.sum(1), 1.0, atol=1e-6)  # a distribution per frame
+    assert occ[0, CLASS_INDEX["silence"]] == 1.0
+    # frame 2 covers 0.08-0.12: half silence (to 0.10), half M
+    assert occ[2, CLASS_INDEX["bilabial"]] == pytest.approx(0.5)
+    assert occ[3, CLASS_INDEX["bilabial"]] == 1.0  # 0.12-0.16 is all M
+    assert occ[5, CLASS_INDEX["open"]] == 1.0
+    assert occ[11, CLASS_INDEX["silence"]] == 1.0  # past the last phone: silence
+
+
+def test_every_arpabet_phone_and_espeak_class_is_in_the_inventory():
+    assert set(ARPABET_CLASS.values()) <= set(CLASSES)
+    for symbol in ("p", "b", "m", "f", "u:", "O:", "a", "i:", "@", "s", "S", "t", "k", "_:"):
+        assert phone_class(symbol) in CLASSES
+    assert arpabet_class("AA1") == arpabet_class("AA") == "open"
+
+
+def test_acoustic_features_follow_loudness_and_voicing():
+    rate, t = 16000, np.arange(16000) / 16000
+    tone = 0.5 * np.sin(2 * np.pi * 150 * t) * (t < 0.5)  # voiced half, then silence
+    f = acoustic_features(tone.astype(np.float32), 25)
+    assert f.shape == (25, 10) and np.isfinite(f).all()
+    loud, quiet = f[2:10], f[15:]
+    assert loud[:, :4].mean() > quiet[:, :4].mean() + 1.0  # energy
+    assert loud[:, 4].mean() > 0.8 and quiet[:, 4].max() == 0.0  # voicing
+    noise = np.random.default_rng(0).normal(0, 0.1, rate).astype(np.float32)
+    assert acoustic_features(noise, 25)[:, 5].mean() > f[2:10, 5].mean()  # noise crosses zero more often
+    # the same clip louder or softer gives the same features (normalised per utterance)
+    np.testing.assert_allclose(acoustic_features(0.1 * tone.astype(np.float32), 25), f, atol=1e-3)
+
+
+def test_corrupt_keeps_time_order_and_changes_some_symbols():
+    rng = np.random.default_rng(0)
+    phones = [(s, i * 0.08, (i + 1) * 0.08) for i, s in enumerate("pamatabasafazavamanasa" * 5)]
+    noisy = corrupt(phones, phone_class, rng, SymbolNoise(substitute=0.3, drop_short=0.0))
+    assert all(a[2] <= b[1] + 1e-9 and a[1] < a[2] for a, b in zip(noisy, noisy[1:]))
+    exact = [phone_class(s) for s, _, _ in phones]
+    changed = sum(c != e for (c, _, _), e in zip(noisy, exact))
+    assert 0.15 * len(phones) < changed < 0.45 * len(phones)
+    short = [(s, i * 0.03, (i + 1) * 0.03) for i, s in enumerate("papapapapa")]
+    assert len(corrupt(short, phone_class, rng, SymbolNoise(drop_short=1.0, substitute=0))) == 1
+    clean = corrupt(phones, phone_class, rng, SymbolNoise(0, 0, 0, 0, 0))
+    assert [c for c, _, _ in clean] == exact
+
+
+def test_soften_keeps_a_distribution():
+    occ = frame_classes([("M", 0.0, 0.2), ("AA", 0.2, 0.4)], 10, arpabet_class)
+    soft = soften(occ, np.random.default_rng(1))
+    np.testing.assert_allclose(soft.sum(1), 1.0, atol=1e-6)
+    assert (soft.argmax(1) == occ.argmax(1)).all() and soft.max() < 1.0
+
+
+@pytest.fixture(scope="module")
+def goforward():
+    import soundfile as sf
+
+    samples, rate = sf.read(DEMO_CLIP, dtype="float32")
+    return samples[: int(2.78625 * rate)]
+
+
+def test_phone_stream_uses_a_matching_transcript(goforward):
+    pytest.importorskip("pocketsphinx")
+    stream = phone_stream(goforward, "Go forward, ten meters!")
+    assert stream.source == "transcript" and stream.warning is None
+    assert [p for p, _, _ in stream.phones if p != "SIL"][:4] == ["G", "OW", "F", "AO"]
+    recognised = phone_stream(goforward)
+    assert recognised.source == "recognition" and len(recognised.phones) > 8
+
+
+@pytest.mark.parametrize("wrong", ["hello how are you doing today", "the cat sat on the mat", "go zxqv meters"])
+def test_a_wrong_transcript_falls_back_to_recognition(goforward, wrong):
+    pytest.importorskip("pocketsphinx")
+    stream = phone_stream(goforward, wrong)
+    assert stream.source == "recognition" and "recognised instead" in stream.warning
+
+
+def test_features_shape(goforward):
+    f = features(goforward, 70, [("SIL", 0, 0.4), ("G", 0.4, 0.5)], arpabet_class)
+    assert f.shape == (70, DIM) and np.isfinite(f).all()
