@@ -106,7 +106,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             args.weights = str(out / "untrained-weights")
             print("cafetalk: warning: no trained default weights in weights/default yet; the demo runs an "
                   "UNTRAINED model (flat curves) to show the flow", file=sys.stderr)
-            cmd_checkpoint_new(argparse.Namespace(preset="cpu", adapter=True, seed=0, out=args.weights))
+            cmd_checkpoint_new(argparse.Namespace(preset="cpu", adapter=True, seed=0, out=args.weights,
+                                                  audio="phonetic"))
     stem = out / "demo"
     return _run_generate(args, str(args.audio or DEMO_CLIP),
                          [stem.with_suffix(".npz"), stem.with_suffix(".csv"), stem.with_suffix(".json")],
@@ -125,9 +126,10 @@ def cmd_checkpoint_new(args: argparse.Namespace) -> int:
     import torch
 
     from . import checkpoint
-    from .model import CafeTalkDiT, preset
+    from .model import CafeTalkDiT
 
-    cfg = preset(args.preset, adapter=args.adapter)
+    cfg = _train_preset(args.preset, getattr(args, "audio", "mel"))
+    cfg.model.adapter = args.adapter
     cfg.notes = f"untrained: random initialisation (preset {args.preset}, seed {args.seed})"
     torch.manual_seed(args.seed)
     model = CafeTalkDiT(cfg)
@@ -417,6 +419,7 @@ def build_parser() -> argparse.ArgumentParser:
     n = csub.add_parser("new", help="write an untrained checkpoint of a preset (for training or tests)")
     n.add_argument("--preset", default="cpu", choices=("paper", "cpu", "tiny"))
     n.add_argument("--adapter", action="store_true", help="include the stage-2 AU adapter")
+    n.add_argument("--audio", default="mel", choices=("phonetic", "mel"), help="audio encoder (default mel)")
     n.add_argument("--seed", type=int, default=0)
     n.add_argument("--out", required=True)
     n.set_defaults(func=cmd_checkpoint_new)

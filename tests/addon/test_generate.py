@@ -116,3 +116,27 @@ def test_exports_round_trip(registered, weights, tmp_path):
     assert not missing
     after = keyframes.read_action(imported, mapping2, frames)
     assert np.allclose(after["jawOpen"], before["jawOpen"], atol=2e-3)
+
+
+def test_dialogue_field_drives_forced_alignment(registered, tmp_path_factory):
+    """The sound strip's Dialogue field reaches the backend as the transcript; a dialogue that does not fit
+    the audio falls back to phone recognition and says so in the status, and still animates."""
+    import subprocess
+
+    if not Path(BACKEND_PYTHON).exists():
+        pytest.skip(f"no backend interpreter at {BACKEND_PYTHON}")
+    weights = tmp_path_factory.mktemp("w") / "phonetic"
+    subprocess.run([BACKEND_PYTHON, "-m", "cafetalk", "checkpoint", "new", "--preset", "tiny", "--audio", "phonetic",
+                    "--out", str(weights)], check=True, capture_output=True)
+    scene, head = setup_scene(weights)
+    scene.cafetalk.steps = 1
+    seq = scene.sequence_editor
+    sound = next(iter(seq.strips if hasattr(seq, "strips") else seq.sequences))
+    sound.cafetalk_dialogue = "the quick brown fox jumps over the lazy dog"
+    assert bpy.ops.cafetalk.generate() == {"FINISHED"}, scene.cafetalk.status
+    assert "recognised instead" in scene.cafetalk.status
+    first = head.data.shape_keys.animation_data.action
+    sound.cafetalk_dialogue = ""  # no dialogue and no .txt beside the audio: recognition, no warning
+    assert bpy.ops.cafetalk.generate() == {"FINISHED"}, scene.cafetalk.status
+    assert "transcript" not in scene.cafetalk.status
+    assert head.data.shape_keys.animation_data.action != first
