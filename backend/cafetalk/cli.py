@@ -257,11 +257,29 @@ def cmd_train_detector(args: argparse.Namespace) -> int:
     return 0
 
 
-def _train_preset(name: str, audio: str):
+def cmd_train_classifier(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from .evaluate.classifier import train
+
+    with tqdm(total=args.steps, desc="emotion classifier", file=sys.stderr) as bar:
+        def progress(step: int, loss: float) -> None:
+            bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
+            bar.update(step - bar.n)
+
+        _, m = train(args.data, args.out, steps=args.steps, batch=args.batch, seed=args.seed, lr=args.lr,
+                     progress=progress)
+    pct = lambda v: "-" if v is None else f"{100 * v:.1f}%"  # noqa: E731
+    print(f"test accuracy {pct(m['test_acc'])} (intensity 3: {pct(m['test_acc_intensity3'])}, validation "
+          f"{pct(m['val_acc'])} at step {m['best_step']}), {m['seconds']:.0f} s; wrote {args.out}", file=sys.stderr)
+    print("  " + ", ".join(f"{k} {pct(v)}" for k, v in m["test_per_class"].items()), file=sys.stderr)
+    return 0
+
+def _train_preset(name: str, audio: str, window: int | None = None):
     from .audio.phonetic import DIM
     from .model import preset
 
-    cfg = preset(name)
+    cfg = preset(name, **({"window": window} if window else {}))
     if audio == "phonetic":
         cfg.audio.kind, cfg.audio.dim = "phonetic", DIM
     return cfg
@@ -284,7 +302,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             bar.set_postfix(loss=f"{row['loss']:.4f}")
             bar.update(step - bar.n)
 
-        last = train(args.data, args.out, tcfg, _train_preset(args.preset, args.audio) if args.stage == 1 else None,
+        last = train(args.data, args.out, tcfg,
+                     _train_preset(args.preset, args.audio, args.window) if args.stage == 1 else None,
                      init=args.init, resume=args.resume,
                      progress=progress)
     if rank0:
@@ -371,6 +390,15 @@ def build_parser() -> argparse.ArgumentParser:
     td.add_argument("--clip-weights", help="use the CLIP ViT-B/32 text tower from this local .safetensors file "
                                            "instead of the offline MiniLM")
     td.set_defaults(func=cmd_train_detector)
+    tc = sub.add_parser("train-classifier", help="train the emotion classifier that scores generated motion "
+                                                 "(Acc / Div, appendix E.2) on a corpus")
+    tc.add_argument("--data", required=True, help="corpus folder (cafetalk data generate)")
+    tc.add_argument("--out", required=True, help="folder to write (model.safetensors, config.json, card)")
+    tc.add_argument("--steps", type=int, default=1000)
+    tc.add_argument("--batch", type=int, default=64)
+    tc.add_argument("--lr", type=float, default=1e-3)
+    tc.add_argument("--seed", type=int, default=0, help="initialisation, crops and the 70/15/15 split")
+    tc.set_defaults(func=cmd_train_classifier)
 
     tr = sub.add_parser("train", help="train stage 1 (base) or stage 2 (AU adapter, swap-label) on a corpus")
     tr.add_argument("--stage", type=int, choices=(1, 2), required=True)
@@ -384,6 +412,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--batch", type=int, default=16)
     tr.add_argument("--lr", type=float, default=1e-4)
     tr.add_argument("--save-every", type=int, default=500)
+    tr.add_argument("--window", type=int, help="stage 1: frames per training crop and generation window "
+                    "(default: the preset's, 200 = 8 s)")
     tr.add_argument("--warmup", type=int, default=100, help="linear learning-rate warm-up steps")
     tr.add_argument("--resume", help="continue a run from its output folder (weights, optimiser state, step)")
     tr.add_argument("--no-amp", action="store_true", help="CUDA: train in float32 instead of bfloat16 autocast")

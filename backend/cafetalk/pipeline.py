@@ -161,11 +161,12 @@ class CafeTalk:
                  controls: Sequence[str | aus.Triplet] = (), transcript: str | None = None,
                  alpha: float = 1.0, beta: float = 1.0,
                  steps: int = 25, sampler: str = "ddim", seed: int = 0, fps: float = 25.0,
-                 overlap: int | None = None, max_seconds: float | None = None,
+                 overlap: int | None = None, max_seconds: float | None = None, mask_cfg: bool = True,
                  progress: Progress | None = None, cancel: Callable[[], bool] | None = None) -> Animation:
         """Speech (+ coarse and fine-grained controls) -> ARKit animation. Raises CafeTalkError on bad input.
         `transcript`: the words spoken (phonetic weights align it to the audio for exact lip-sync; a transcript
-        that does not fit falls back to phone recognition with a note in the result's settings)."""
+        that does not fit falls back to phone recognition with a note in the result's settings).
+        `mask_cfg=False` applies the fine-grained guidance term on every frame (the ablation of Table 3)."""
         # ---- check everything before any heavy work
         if not isinstance(emotion, str) or not emotion.strip():
             raise CafeTalkError("emotion must be a word or phrase, e.g. 'happy' or 'quietly furious'")
@@ -211,6 +212,8 @@ class CafeTalk:
         style_vec = self.embed_style(style, style_image).to(self.device)  # (1,) or (1, Ds)
         au_seq = torch.from_numpy(aus.au_sequence(triplets, num_frames))  # (N, U)
         z_cfg = torch.from_numpy(aus.guidance_mask(triplets, num_frames, beta))  # (N,)
+        if not mask_cfg and triplets:  # ablation (Table 3, w/o mask-based CFG): the fine term everywhere
+            z_cfg = torch.full_like(z_cfg, float(z_cfg.max()))
 
         ctx = self.cfg.audio.context_frames
         notes = list(clip.notes)

@@ -83,7 +83,7 @@ def test_cafetalk_evaluate(weights_dir, corpus_dir, tmp_path):
     assert report["synthetic"]["lve_mm"] > 0 and report["synthetic"]["lve_mean_face_mm"] > 0
     assert report["real"]["model_transcript"]["bilabials"] == 1
     assert report["real"]["baseline_transcript"]["closure_rate"] == 1.0
-    assert report["control"]["cr"] and "cr_mean" in report["control"]
+    assert report["control"]["cr"] and "cr_mean" in report["control"] and report["control"]["cr_without_mask_cfg"]
     assert "open_vocabulary_text" in report["emotion"]
     assert "closure_with_transcript" in report["verdict"]["values"]
     assert "## Real speech" in (out / "report.md").read_text()

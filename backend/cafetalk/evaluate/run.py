@@ -195,6 +195,7 @@ def _control(talk, corpus: Corpus, picks: list[int], gen: dict) -> dict:
         return {"note": "stage-1 weights: no AU adapter, no Control Rate"}
     rates: dict[str, list[float]] = {}
     off_rates: dict[str, list[float]] = {}
+    unmasked: dict[str, list[float]] = {}
     for k, (emotion, code) in enumerate(CONFLICTS):
         for i in picks[: max(1, len(picks) // 4)]:
             clip = corpus[i]
@@ -207,13 +208,20 @@ def _control(talk, corpus: Corpus, picks: list[int], gen: dict) -> dict:
                                               controls=[trip], transcript=clip.meta["text"], **gen))
             without = _motion(talk.generate((clip.audio, 16000), emotion=emotion, intensity=1.0,
                                             transcript=clip.meta["text"], **gen))
+            no_mask = _motion(talk.generate((clip.audio, 16000), emotion=emotion, intensity=1.0, controls=[trip],
+                                            transcript=clip.meta["text"], mask_cfg=False, **gen))
             for au, v in control_rate(with_ctrl, trip).items():
                 rates.setdefault(f"{emotion}+{au}", []).append(v)
+            for au, v in control_rate(no_mask, trip).items():
+                unmasked.setdefault(f"{emotion}+{au}", []).append(v)
             for au, v in control_rate(without, trip).items():
                 off_rates.setdefault(f"{emotion}+{au}", []).append(v)
     per = {k: round(float(np.mean(v)), 4) for k, v in rates.items()}
     off = {k: round(float(np.mean(v)), 4) for k, v in off_rates.items()}
+    nm = {k: round(float(np.mean(v)), 4) for k, v in unmasked.items()}
     return {"cr_mean": round(float(np.mean(list(per.values()))), 4) if per else None, "cr": per,
+            "cr_without_mask_cfg_mean": round(float(np.mean(list(nm.values()))), 4) if nm else None,
+            "cr_without_mask_cfg": nm,
             "cr_without_control_mean": round(float(np.mean(list(off.values()))), 4) if off else None,
             "cr_without_control": off}
 
@@ -314,11 +322,13 @@ def markdown(r: dict) -> str:
                   ""]
     if "control" in r and r["control"].get("cr"):
         c = r["control"]
-        lines += ["## Control Rate (Eq. 8) on conflicting conditions", "", "| emotion + AU | CR | without control |",
-                  "|---|---|---|"]
+        lines += ["## Control Rate (Eq. 8) on conflicting conditions", "",
+                  "| emotion + AU | CR | w/o mask-based CFG | without the control |", "|---|---|---|---|"]
         for k, v in c["cr"].items():
-            lines.append(f"| {k} | {v:.3f} | {c['cr_without_control'].get(k, float('nan')):.3f} |")
-        lines += [f"| **mean** | **{c['cr_mean']:.3f}** | {c['cr_without_control_mean']:.3f} |", ""]
+            lines.append(f"| {k} | {v:.3f} | {c['cr_without_mask_cfg'].get(k, float('nan')):.3f} | "
+                         f"{c['cr_without_control'].get(k, float('nan')):.3f} |")
+        lines += [f"| **mean** | **{c['cr_mean']:.3f}** | {c['cr_without_mask_cfg_mean']:.3f} | "
+                  f"{c['cr_without_control_mean']:.3f} |", ""]
     lines += ["## Targets", "", "| target | value | goal | met |", "|---|---|---|---|"]
     for k, val in r["verdict"]["values"].items():
         goal = TARGETS.get(k, "")
