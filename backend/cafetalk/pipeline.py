@@ -162,11 +162,14 @@ class CafeTalk:
                  alpha: float = 1.0, beta: float = 1.0,
                  steps: int = 25, sampler: str = "ddim", seed: int = 0, fps: float = 25.0,
                  overlap: int | None = None, max_seconds: float | None = None, mask_cfg: bool = True,
+                 seal_lips: bool = True,
                  progress: Progress | None = None, cancel: Callable[[], bool] | None = None) -> Animation:
         """Speech (+ coarse and fine-grained controls) -> ARKit animation. Raises CafeTalkError on bad input.
         `transcript`: the words spoken (phonetic weights align it to the audio for exact lip-sync; a transcript
         that does not fit falls back to phone recognition with a note in the result's settings).
-        `mask_cfg=False` applies the fine-grained guidance term on every frame (the ablation of Table 3)."""
+        `mask_cfg=False` applies the fine-grained guidance term on every frame (the ablation of Table 3).
+        `seal_lips`: with phonetic weights, lips are sealed on the bilabials (p, b, m) and the lower lip put
+        on the teeth on f/v of the phone stream, as an animator keys them (data/performer.py `seal_lips`)."""
         # ---- check everything before any heavy work
         if not isinstance(emotion, str) or not emotion.strip():
             raise CafeTalkError("emotion must be a word or phrase, e.g. 'happy' or 'quietly furious'")
@@ -266,11 +269,17 @@ class CafeTalk:
             motion = self.model.denormalise(x.to(self.device)).clamp(0, 1).float().cpu().numpy()  # (N, 51)
         full = np.zeros((num_frames, arkit.NUM_CHANNELS), dtype=np.float32)
         full[:, [arkit.INDEX[n] for n in arkit.PREDICTED]] = motion
+        stream = getattr(self.audio_encoder, "last", None) if whole is not None else None
+        if seal_lips and stream is not None:
+            from .audio.phonetic import arpabet_class
+            from .data.performer import seal_lips as seal
+
+            seal(full, [(arpabet_class(p), a, b) for p, a, b in stream.phones])
         settings = dict(emotion=emotion, intensity=intensity, style=style if style_image is None else str(style_image),
                         alpha=alpha, beta=beta, steps=steps, sampler=sampler, seed=seed, audio=clip.source,
                         weights=str(self.weights) if self.weights else None, notes=notes,
-                        phones=getattr(getattr(self.audio_encoder, "last", None), "source", None) if whole is not None
-                        else None)
+                        phones=stream.source if stream is not None else None,
+                        seal_lips=bool(seal_lips and stream is not None))
         anim = Animation(full, float(aus.FPS), [str(t) for t in triplets], settings)
         if progress:
             progress(1.0, "done")

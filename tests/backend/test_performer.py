@@ -109,3 +109,11 @@ def test_phone_classes():
     assert [phone_class(s) for s in ("p", "b", "m", "f", "v", "u:", "w", "a", "A:", "i:", "_:", "s", "tS", "k")] == [
         "bilabial", "bilabial", "bilabial", "labiodental", "labiodental", "rounded", "rounded", "open", "open",
         "front", "silence", "sibilant", "postalveolar", "back"]
+
+
+def test_frame_energy_past_the_last_sample_is_silence():
+    from cafetalk.data.performer import frame_energy
+
+    samples = np.ones(16000 + 100, np.float32) * 0.1  # 1.00625 s: the 26th frame holds only 100 samples
+    e = frame_energy(samples, 16000, 27)  # one frame more than the audio covers
+    assert np.isfinite(e).all() and e[-1] == 0.0 and e[0] == 1.0

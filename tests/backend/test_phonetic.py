@@ -7,6 +7,7 @@ from cafetalk.audio.phonetic import (DIM, SymbolNoise, acoustic_features, arpabe
                                      frame_classes, phone_stream, soften)
 from cafetalk.cli import DEMO_CLIP
 from cafetalk.data.performer import phone_class
+from tests.conftest import perturb_zero_layers
 
 
 def test_frame_classes_occupancy():
@@ -91,3 +92,29 @@ def test_a_wrong_transcript_falls_back_to_recognition(goforward, wrong):
 def test_features_shape(goforward):
     f = features(goforward, 70, [("SIL", 0, 0.4), ("G", 0.4, 0.5)], arpabet_class)
     assert f.shape == (70, DIM) and np.isfinite(f).all()
+
+
+def test_generate_seals_lips_on_aligned_bilabials(goforward, tmp_path):
+    """With phonetic weights, the aligned 'M' of 'meters' gets sealed lips (even from an untrained model);
+    seal_lips=False leaves the model's own output."""
+    pytest.importorskip("pocketsphinx")
+    from cafetalk.cli import main
+    from cafetalk.evaluate.lipsync import lipsync
+    from cafetalk.pipeline import CafeTalk
+
+    assert main(["checkpoint", "new", "--preset", "tiny", "--audio", "phonetic", "--out", str(tmp_path / "w")]) == 0
+    talk = CafeTalk.load(tmp_path / "w", "cpu")
+    perturb_zero_layers(talk.model)
+    from cafetalk import arkit
+
+    talk.model.motion_mean.fill_(0.2)
+    talk.model.motion_mean[arkit.PREDICTED.index("jawOpen")] = 0.6  # an open mouth unless sealed
+    talk.model.motion_mean[arkit.PREDICTED.index("mouthClose")] = 0.0
+    sealed = talk.generate((goforward, 16000), transcript="go forward ten meters", steps=2)
+    assert sealed.settings["phones"] == "transcript" and sealed.settings["seal_lips"]
+    phones = talk.audio_encoder.last.phones
+    assert lipsync([sealed.blendshapes], [phones]).closure_rate == 1.0
+    raw = talk.generate((goforward, 16000), transcript="go forward ten meters", steps=2, seal_lips=False)
+    m = next(i for i, p in enumerate(phones) if p[0] == "M")
+    frame = int((phones[m][1] + phones[m][2]) / 2 * 25)
+    assert lipsync([raw.blendshapes], [phones]).closure_rate == 0.0

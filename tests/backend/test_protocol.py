@@ -14,9 +14,10 @@ from cafetalk import protocol
 def test_parse_generate_and_controls():
     line = json.dumps({"v": 1, "type": "generate", "id": "r1", "audio": "a.wav", "out": "o.npz",
                        "controls": ["AU12@1-2", {"aus": ["AU01", "AU02"], "start": 2.5, "end": 3, "beta": 1.5},
-                                    {"text": "a smirk", "start": 1, "end": 2}]})
+                                    {"text": "a smirk", "start": 1, "end": 2}],
+                       "transcript": "go forward", "seal_lips": False})
     kind, req = protocol.parse_request(line)
-    assert kind == "generate" and req.id == "r1"
+    assert kind == "generate" and req.id == "r1" and req.transcript == "go forward" and req.seal_lips is False
     assert req.controls == ["AU12@1-2", "AU01+AU02@2.5-3*1.5", "text:a smirk@1-2"]
     assert protocol.parse_request(protocol.request_line(req)) == ("generate", req)
 
@@ -29,6 +30,8 @@ def test_parse_generate_and_controls():
     ('{"v": 1, "type": "cancel"}', "needs the 'id'"),
     ('{"v": 1, "type": "generate", "id": "x", "audio": "a.wav"}', "needs 'out'"),
     ('{"v": 1, "type": "generate", "id": "x", "audio": "a", "out": "o", "steps": "ten"}', "wrong type"),
+    ('{"v": 1, "type": "generate", "id": "x", "audio": "a", "out": "o", "steps": true}', "wrong type"),
+    ('{"v": 1, "type": "generate", "id": "x", "audio": "a", "out": "o", "seal_lips": 1}', "wrong type"),
     ('{"v": 1, "type": "generate", "id": "x", "audio": "a", "out": "o", "colour": 1}', "unknown field"),
     ('{"v": 1, "type": "generate", "id": "x", "audio": "a", "out": "o", "controls": [{"aus": 1}]}', "control"),
 ])

@@ -128,6 +128,32 @@ def phone_class(symbol: str) -> str:
     return "coronal"
 
 
+def seal_lips(motion: np.ndarray, phones: list[tuple[str, float, float]]) -> np.ndarray:
+    """Closures win, as an animator keys them: lips sealed on bilabial phones, the lower lip on the teeth
+    on labiodentals, on at least the frame that overlaps each such phone most. `phones` are
+    (viseme class, start s, end s); motion (T, 52) at 25 fps is changed in place and returned."""
+    T = len(motion)
+    closure = np.zeros(T, dtype=np.float32)
+    teeth = np.zeros(T, dtype=np.float32)
+    frames = np.arange(T)
+    for cls, start, end in phones:
+        if cls not in ("bilabial", "labiodental") or start >= T / FPS:
+            continue
+        env = _bump(T, FPS, start - 0.01, end - start + 0.02, 0.03, 0.03)
+        overlap = np.clip(np.minimum((frames + 1) / FPS, end) - np.maximum(frames / FPS, start), 0, None)
+        env[int(np.argmax(overlap))] = 1.0  # at least the frame that overlaps the phone most
+        target_env = closure if cls == "bilabial" else teeth
+        np.maximum(target_env, env, out=target_env)
+    jaw_closed = np.minimum(motion[:, JAW], 0.12)
+    motion[:, JAW] = (1 - closure) * motion[:, JAW] + closure * jaw_closed
+    motion[:, CLOSE] = (1 - closure) * motion[:, CLOSE] + closure * motion[:, JAW]  # lips meet
+    motion[:, LIP_CHANNELS] *= (1 - closure)[:, None]
+    roll = arkit.INDEX["mouthRollLower"]
+    motion[:, roll] = np.maximum(motion[:, roll], 0.5 * teeth)
+    motion[:, JAW] = (1 - 0.6 * teeth) * motion[:, JAW] + 0.6 * teeth * np.minimum(motion[:, JAW], 0.12)
+    return motion
+
+
 def lip_gap(motion: np.ndarray) -> np.ndarray:
     """A proxy of the inner-lip opening from ARKit weights (0 = lips together). (T,)."""
     m = motion
@@ -179,7 +205,9 @@ def _bump(n: int, rate: float, start: float, length: float, attack: float, relea
 def frame_energy(samples: np.ndarray, rate: int, num_frames: int) -> np.ndarray:
     """RMS per 40 ms frame, normalised to [0, 1] by the clip's 95th percentile. (T,)."""
     hop = rate / FPS
-    rms = np.array([np.sqrt(np.mean(samples[int(i * hop):int((i + 1) * hop)] ** 2) + 1e-12) for i in range(num_frames)])
+    # a frame past the last sample (the frame count rounds up) has no samples: it counts as silence
+    rms = np.array([np.sqrt(np.mean(samples[int(i * hop):int((i + 1) * hop)] ** 2) + 1e-12)
+                    if int(i * hop) < len(samples) else 0.0 for i in range(num_frames)])
     return np.clip(rms / (np.percentile(rms, 95) + 1e-9), 0, 1).astype(np.float32)
 
 
@@ -236,23 +264,7 @@ def perform(phones: list[Phone], samples: np.ndarray, rate: int, emotion: str, i
         motion += _bump(T, FPS, rng.uniform(-0.2, duration - 0.2), length, 0.15, 0.25)[:, None] * vec[None]
 
     # ---- closures win: lips sealed on bilabials, lower lip on the teeth on f/v
-    closure = np.zeros(T, dtype=np.float32)
-    teeth = np.zeros(T, dtype=np.float32)
-    for p, cls in zip(phones, classes):
-        if cls not in ("bilabial", "labiodental"):
-            continue
-        env = _bump(T, FPS, p.start - 0.01, p.end - p.start + 0.02, 0.03, 0.03)
-        overlap = np.clip(np.minimum((np.arange(T) + 1) / FPS, p.end) - np.maximum(np.arange(T) / FPS, p.start), 0, None)
-        env[int(np.argmax(overlap))] = 1.0  # at least the frame that overlaps the phone most
-        target_env = closure if cls == "bilabial" else teeth
-        np.maximum(target_env, env, out=target_env)
-    jaw_closed = np.minimum(motion[:, JAW], 0.12)
-    motion[:, JAW] = (1 - closure) * motion[:, JAW] + closure * jaw_closed
-    motion[:, CLOSE] = (1 - closure) * motion[:, CLOSE] + closure * motion[:, JAW]  # lips meet
-    motion[:, LIP_CHANNELS] *= (1 - closure)[:, None]
-    roll = arkit.INDEX["mouthRollLower"]
-    motion[:, roll] = np.maximum(motion[:, roll], 0.5 * teeth)
-    motion[:, JAW] = (1 - 0.6 * teeth) * motion[:, JAW] + 0.6 * teeth * np.minimum(motion[:, JAW], 0.12)
+    seal_lips(motion, [(cls, p.start, p.end) for p, cls in zip(phones, classes)])
 
     # ---- blinks and gaze
     t = 0.0

@@ -132,14 +132,13 @@ def _synthetic(talk, corpus: Corpus, picks: list[int], gen: dict) -> dict:
 
 
 def _load_classifier(folder: str | None):
-    try:
-        from .classifier import load_classifier
-    except ImportError:
-        return None
     from ..pipeline import REPO_WEIGHTS
+    from .classifier import load
 
     path = Path(folder) if folder else REPO_WEIGHTS.parent / "classifier"
-    return load_classifier(path) if path.exists() else None
+    if folder and not path.exists():
+        raise CafeTalkError(f"no emotion classifier at {path}: train one with `cafetalk train-classifier`")
+    return load(path) if path.exists() else None
 
 
 def _emotion(talk, corpus: Corpus, picks: list[int], gen: dict, classifier) -> dict:
@@ -227,25 +226,34 @@ def _control(talk, corpus: Corpus, picks: list[int], gen: dict) -> dict:
 
 
 def _real(talk, corpus: Corpus, gen: dict) -> dict:
+    """Model (learned output, and with lips sealed on the stream's bilabials: the default) and baseline, with
+    and without the transcript. Sealing is applied here to the raw output with the same phones the
+    pipeline would use (the forced alignment, or the recognised phones), so one generation serves both."""
     from ..audio.phones import recognize
+    from ..audio.phonetic import arpabet_class
+    from ..data.performer import seal_lips
 
-    rows: dict[str, tuple[list, list]] = {k: ([], []) for k in
-                                          ("model_transcript", "model_recognition", "model_transcript_control",
-                                           "baseline_transcript", "baseline_recognition")}
+    keys = ("model_transcript", "model_transcript_raw", "model_recognition", "model_recognition_raw",
+            "model_transcript_control", "baseline_transcript", "baseline_recognition")
+    rows: dict[str, tuple[list, list]] = {k: ([], []) for k in keys}
+    sealed = lambda m, ph: seal_lips(m.copy(), [(arpabet_class(p), a, b) for p, a, b in ph])  # noqa: E731
     fallbacks = 0
     for i in range(len(corpus)):
         clip = corpus[i]
         ref = clip.phones  # forced alignment of the known transcript: the reference timing
         text = clip.meta["text"]
-        a = talk.generate((clip.audio, 16000), transcript=text, **gen)
+        recognised = recognize(clip.audio)
+        a = talk.generate((clip.audio, 16000), transcript=text, seal_lips=False, **gen)
+        used = ref if a.settings.get("phones") == "transcript" else recognised
         fallbacks += a.settings.get("phones") != "transcript"
-        b = talk.generate((clip.audio, 16000), **gen)
+        b = talk.generate((clip.audio, 16000), seal_lips=False, **gen)
         dur = len(clip.audio) / 16000
         ctrl = [] if talk.model.adapter is None or dur < 1.5 else [f"AU12@{dur / 2 - 0.5:.2f}-{dur / 2 + 0.5:.2f}"]
-        c = talk.generate((clip.audio, 16000), transcript=text, controls=ctrl, **gen) if ctrl else a
-        recognised = recognize(clip.audio)
-        for key, motion in (("model_transcript", _motion(a)), ("model_recognition", _motion(b)),
-                            ("model_transcript_control", _motion(c)),
+        c = talk.generate((clip.audio, 16000), transcript=text, controls=ctrl, seal_lips=False, **gen) if ctrl else a
+        for key, motion in (("model_transcript", sealed(_motion(a), used)), ("model_transcript_raw", _motion(a)),
+                            ("model_recognition", sealed(_motion(b), recognised)),
+                            ("model_recognition_raw", _motion(b)),
+                            ("model_transcript_control", sealed(_motion(c), used)),
                             ("baseline_transcript", rule_based(clip.audio, ref)),
                             ("baseline_recognition", rule_based(clip.audio, recognised))):
             rows[key][0].append(motion)
@@ -264,6 +272,9 @@ def _verdict(r: dict) -> dict:
     if real:
         v["closure_with_transcript"] = real["model_transcript"]["closure_rate"]
         v["closure_without_transcript"] = real["model_recognition"]["closure_rate"]
+        v["closure_default"] = real["model_recognition"]["closure_rate"]  # the default: no transcript given
+        v["closure_learned_with_transcript"] = real["model_transcript_raw"]["closure_rate"]
+        v["closure_learned_without_transcript"] = real["model_recognition_raw"]["closure_rate"]
         base, ctrl = real["model_transcript"]["closure_rate"], real["model_transcript_control"]["closure_rate"]
         v["lipsync_with_control_within_10pct"] = bool(ctrl >= 0.9 * base)
     if "synthetic" in r:
@@ -302,8 +313,8 @@ def markdown(r: dict) -> str:
                   f"recognition on {rr['transcript_fallbacks']}.", "",
                   "| system | bilabials closed | open vowel (mm) | silence (mm) | open/silence | openness r |",
                   "|---|---|---|---|---|---|"]
-        for k in ("model_transcript", "model_recognition", "model_transcript_control", "baseline_transcript",
-                  "baseline_recognition"):
+        for k in ("model_transcript", "model_transcript_raw", "model_recognition", "model_recognition_raw",
+                  "model_transcript_control", "baseline_transcript", "baseline_recognition"):
             x = rr[k]
             lines.append(f"| {k.replace('_', ' ')} | {x['closure_rate']:.3f} ({x['closed']}/{x['bilabials']}) | "
                          f"{x['open_vowel_mm']:.1f} | {x['silence_mm']:.1f} | {x['open_silence_ratio']:.1f} | "

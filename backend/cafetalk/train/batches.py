@@ -7,6 +7,7 @@ the adapter sees the kind of partial triplets users type; Z_ctrl (Eq. 6) comes w
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,7 +60,7 @@ class BatchMaker:
         frames = np.zeros((batch, T), np.float32)
         emotions, intensity, style = [], [], []
         for b in range(batch):
-            clip = self.corpus[int(self.rng.choice(self.usable))]
+            clip = self._clip()
             n = min(len(clip.motion), int(np.ceil(len(clip.audio) / HOP)))
             start = int(self.rng.integers(0, max(1, n - T + 1)))
             length = min(T, n - start)
@@ -78,6 +79,17 @@ class BatchMaker:
         return Batch(t(motion), t(audio), emotions, torch.tensor(intensity, dtype=torch.float32),
                      torch.tensor(style), t(units), t(z_ctrl), t(frames))
 
+
+    def _clip(self):
+        """A random clip with finite motion (a broken clip is dropped from the draw, with a warning)."""
+        while self.usable:
+            i = int(self.rng.choice(self.usable))
+            clip = self.corpus[i]
+            if np.isfinite(clip.motion).all() and np.isfinite(clip.audio).all():
+                return clip
+            warnings.warn(f"clip {clip.id} has non-finite motion or audio: left out of training", stacklevel=3)
+            self.usable.remove(i)
+        raise ValueError("no clip with finite motion left in the corpus")
 
     def _audio(self, clip, wave: np.ndarray, start: int, length: int) -> np.ndarray:
         """Audio features of a crop; the phonetic stream comes from the clip's exact phones made noisy."""

@@ -242,6 +242,7 @@ def train(data: str | Path, out: str | Path, tcfg: TrainConfig, model_cfg: CafeT
     amp = tcfg.amp and device.type == "cuda"
     model.train()
     step = start
+    skipped = 0
 
     def save() -> None:
         replicas = _gather_digests(model, world)
@@ -273,10 +274,18 @@ def train(data: str | Path, out: str | Path, tcfg: TrainConfig, model_cfg: CafeT
                 loss = diffusion.loss(pred.float(), x0, mask)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
-                torch.nn.utils.clip_grad_norm_(params, 1.0)
-                opt.step()
+                norm = torch.nn.utils.clip_grad_norm_(params, 1.0)
+                if torch.isfinite(norm):  # a non-finite step (bad data, overflow) is skipped, never applied
+                    opt.step()
+                    skipped = 0
+                else:
+                    skipped += 1
+                    if skipped >= 20:
+                        raise FloatingPointError(f"20 non-finite steps in a row at step {step}: lower --lr or "
+                                                 "check the corpus for broken clips")
                 sched.step()
-                row = {"step": step, "loss": float(loss.detach()), "swapped": bool(swapped), "time": time.time()}
+                row = {"step": step, "loss": float(loss.detach()), "swapped": bool(swapped), "time": time.time(),
+                       "skipped": bool(skipped)}
                 losses.append(row)
                 if progress and rank == 0:
                     progress(step, row)
