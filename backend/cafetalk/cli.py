@@ -177,13 +177,18 @@ def cmd_data_import(args: argparse.Namespace) -> int:
 
 
 def cmd_data_real_speech(args: argparse.Namespace) -> int:
-    from .data.realspeech import build, fetch_source
+    from .data.realspeech import build, build_all, summarise
 
-    source = Path(args.source) if args.source else fetch_source(Path(args.cache))
-    manifest = build(args.out, source)
-    clips = manifest["clips"]
-    print(f"aligned {len(clips)} recordings ({sum(c['duration'] for c in clips):.1f} s, "
-          f"{sum(c['bilabials'] for c in clips)} bilabial phones) into {args.out}", file=sys.stderr)
+    if args.source:
+        manifest = build(args.out, args.source)
+    else:
+        manifest = build_all(args.out, args.cache, log=lambda m: print(m, file=sys.stderr))
+    for name, n in summarise(manifest["clips"]).items():
+        print(f"{name}: {n['clips']} clips, {n['seconds']:.1f} s, {n['talkers']} talkers, "
+              f"{n['bilabials']} bilabial and {n['open_vowels']} open-vowel phones", file=sys.stderr)
+    skipped = manifest["config"].get("skipped", [])
+    print(f"aligned {len(manifest['clips'])} recordings into {args.out}"
+          + (f"; skipped {len(skipped)} (reasons in its manifest.json)" if skipped else ""), file=sys.stderr)
     return 0
 
 
@@ -371,10 +376,10 @@ def build_parser() -> argparse.ArgumentParser:
     di.add_argument("--style", type=int, default=0, help="talking-style id of the performer")
     di.add_argument("--csv-fps", type=float, help="the CSV's frame rate (default: read from its timecodes)")
     di.set_defaults(func=cmd_data_import)
-    dr = dsub.add_parser("real-speech", help="force-align real recordings (pocketsphinx test data) for lip-sync checks")
+    dr = dsub.add_parser("real-speech", help="force-align real recordings (from pinned sdists) for lip-sync checks")
     dr.add_argument("--out", required=True)
-    dr.add_argument("--source", help="pocketsphinx's test/data folder (default: fetch its sdist into --cache)")
-    dr.add_argument("--cache", default="build/pocketsphinx-src", help="where the sdist is kept (default build/)")
+    dr.add_argument("--source", help="only pocketsphinx's test/data folder (default: every source, fetched into --cache)")
+    dr.add_argument("--cache", default="build/real-speech-src", help="where the sdists are kept (default build/)")
     dr.set_defaults(func=cmd_data_real_speech)
 
     da = sub.add_parser("detect-aus", help="turn a description into Action Units (text-to-AU detector)")

