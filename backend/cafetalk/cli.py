@@ -22,6 +22,8 @@ def _generate_args(p: argparse.ArgumentParser) -> None:
     words = p.add_mutually_exclusive_group()
     words.add_argument("--transcript", help="the words spoken: aligned to the audio for exact lip-sync (English)")
     words.add_argument("--transcript-file", help="a text file holding the words spoken")
+    p.add_argument("--no-seal-lips", dest="seal_lips", action="store_false",
+                   help="keep the model's lips as generated (default: sealed on p/b/m and f/v of the phone stream)")
     p.add_argument("--alpha", type=float, default=1.0, help="overall guidance scale of Eq. 7 (default 1)")
     p.add_argument("--beta", type=float, default=1.0, help="AU intensity: guidance inside control slots (default 1)")
     p.add_argument("--steps", type=int, default=25, help="denoising steps (default 25)")
@@ -58,6 +60,7 @@ def _run_generate(args: argparse.Namespace, audio: str, outputs: list[Path], plo
 
         anim = talk.generate(audio, emotion=args.emotion, intensity=args.intensity, style=args.style,
                              style_image=args.style_image, controls=args.control, transcript=transcript,
+                             seal_lips=args.seal_lips,
                              alpha=args.alpha, beta=args.beta,
                              steps=args.steps, sampler=args.sampler, seed=args.seed, fps=args.fps,
                              max_seconds=args.max_minutes * 60, progress=progress)
