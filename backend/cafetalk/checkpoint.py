@@ -30,13 +30,17 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def save(model: CafeTalkDiT, folder: str | Path, extra_files: dict[str, bytes] | None = None) -> Path:
-    """Write the checkpoint folder (atomically per file) and its manifest."""
+def save(model: CafeTalkDiT, folder: str | Path, extra_files: dict[str, bytes] | None = None,
+         half: bool = False) -> Path:
+    """Write the checkpoint folder (atomically per file) and its manifest. `half`: parameters stored as
+    float16 (half the size, for shipping; loading casts them back to float32), buffers kept as they are."""
     from safetensors.torch import save_file
 
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
+    params = {name for name, _ in model.named_parameters()}
+    state = {k: (v.half() if half and k in params and v.is_floating_point() else v).detach().contiguous().cpu()
+             for k, v in model.state_dict().items()}
     tmp = out / (WEIGHTS + ".tmp")
     save_file(state, str(tmp), metadata={"format": "cafetalk"})
     os.replace(tmp, out / WEIGHTS)

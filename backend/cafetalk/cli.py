@@ -142,6 +142,18 @@ def cmd_checkpoint_new(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_checkpoint_export(args: argparse.Namespace) -> int:
+    from . import checkpoint
+
+    model = checkpoint.load(args.src)
+    if args.notes:
+        model.cfg.notes = args.notes
+    checkpoint.save(model, args.out, half=args.half)
+    size = sum(f.stat().st_size for f in Path(args.out).iterdir())
+    print(f"wrote {args.out} ({size / 1e6:.1f} MB{', float16' if args.half else ''})", file=sys.stderr)
+    return 0
+
+
 def cmd_checkpoint_verify(args: argparse.Namespace) -> int:
     from . import checkpoint
 
@@ -461,6 +473,12 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--seed", type=int, default=0)
     n.add_argument("--out", required=True)
     n.set_defaults(func=cmd_checkpoint_new)
+    x = csub.add_parser("export", help="copy a trained checkpoint without its training state (for shipping)")
+    x.add_argument("src", help="checkpoint folder (e.g. a training run's output)")
+    x.add_argument("--out", required=True)
+    x.add_argument("--half", action="store_true", help="store parameters as float16 (half the size)")
+    x.add_argument("--notes", help="replace the config's notes (how these weights were made)")
+    x.set_defaults(func=cmd_checkpoint_export)
     v = csub.add_parser("verify", help="check a checkpoint's hashes and that the model rebuilds")
     v.add_argument("folder")
     v.set_defaults(func=cmd_checkpoint_verify)

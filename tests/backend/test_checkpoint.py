@@ -67,3 +67,16 @@ def test_mismatched_config_is_refused(weights_dir, tmp_path):
     _rewrite_config(ck, lambda c: c["model"].update(adapter=True, depth=3))
     with pytest.raises(CafeTalkError, match="unknown keys"):
         checkpoint.load(ck)
+
+
+def test_export_half_keeps_the_model(weights_dir, tmp_path):
+    from cafetalk.cli import main
+
+    assert main(["checkpoint", "export", str(weights_dir), "--out", str(tmp_path / "h"), "--half",
+                 "--notes", "shipped"]) == 0
+    full, half = checkpoint.load(weights_dir), checkpoint.load(tmp_path / "h")
+    assert half.cfg.notes == "shipped"
+    assert (tmp_path / "h" / "model.safetensors").stat().st_size < 0.7 * (weights_dir / "model.safetensors").stat().st_size
+    for (name, a), b in zip(full.state_dict().items(), half.state_dict().values()):
+        assert b.dtype == a.dtype and torch.allclose(a, b, atol=2e-3 * (1 + a.abs().max())), name
+    assert torch.equal(full.motion_mean, half.motion_mean)  # buffers keep full precision
