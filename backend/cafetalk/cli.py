@@ -311,7 +311,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .train.loop import TrainConfig, train
 
     tcfg = TrainConfig(stage=args.stage, steps=args.steps, batch=args.batch, lr=args.lr, seed=args.seed,
-                       save_every=args.save_every, warmup=args.warmup, amp=not args.no_amp)
+                       save_every=args.save_every, warmup=args.warmup, amp=not args.no_amp,
+                       swap_prob=args.swap_prob)
     if args.resume and args.init:
         raise CafeTalkError("--resume continues a run from its own folder; --init starts stage 2: pass one of them")
     if args.resume and not (Path(args.resume) / "trainer.json").exists():
@@ -434,6 +435,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--save-every", type=int, default=500)
     tr.add_argument("--window", type=int, help="stage 1: frames per training crop and generation window "
                     "(default: the preset's, 200 = 8 s)")
+    tr.add_argument("--swap-prob", type=float, default=0.5,
+                    help="stage 2: share of swap-label batches (0: the w/o-swap-label ablation; default 0.5)")
     tr.add_argument("--warmup", type=int, default=100, help="linear learning-rate warm-up steps")
     tr.add_argument("--resume", help="continue a run from its output folder (weights, optimiser state, step)")
     tr.add_argument("--no-amp", action="store_true", help="CUDA: train in float32 instead of bfloat16 autocast")
