@@ -236,7 +236,11 @@ def _real(talk, corpus: Corpus, gen: dict) -> dict:
     keys = ("model_transcript", "model_transcript_raw", "model_recognition", "model_recognition_raw",
             "model_transcript_control", "baseline_transcript", "baseline_recognition")
     rows: dict[str, tuple[list, list]] = {k: ([], []) for k in keys}
-    sealed = lambda m, ph: seal_lips(m.copy(), [(arpabet_class(p), a, b) for p, a, b in ph])  # noqa: E731
+    phonetic = talk.cfg.audio.kind == "phonetic"  # other encoders have no phone stream: nothing is sealed
+
+    def sealed(m: np.ndarray, ph) -> np.ndarray:
+        return seal_lips(m.copy(), [(arpabet_class(p), a, b) for p, a, b in ph]) if phonetic else m
+
     fallbacks = 0
     for i in range(len(corpus)):
         clip = corpus[i]
@@ -245,7 +249,7 @@ def _real(talk, corpus: Corpus, gen: dict) -> dict:
         recognised = recognize(clip.audio)
         a = talk.generate((clip.audio, 16000), transcript=text, seal_lips=False, **gen)
         used = ref if a.settings.get("phones") == "transcript" else recognised
-        fallbacks += a.settings.get("phones") != "transcript"
+        fallbacks += a.settings.get("phones") == "recognition"
         b = talk.generate((clip.audio, 16000), seal_lips=False, **gen)
         dur = len(clip.audio) / 16000
         ctrl = [] if talk.model.adapter is None or dur < 1.5 else [f"AU12@{dur / 2 - 0.5:.2f}-{dur / 2 + 0.5:.2f}"]
