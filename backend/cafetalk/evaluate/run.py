@@ -195,11 +195,14 @@ def _round(d):
 def _control(talk, corpus: Corpus, picks: list[int], gen: dict) -> dict:
     if talk.model.adapter is None:
         return {"note": "stage-1 weights: no AU adapter, no Control Rate"}
-    rates: dict[str, list[float]] = {}
-    off_rates: dict[str, list[float]] = {}
-    unmasked: dict[str, list[float]] = {}
-    strong: dict[str, list[float]] = {}
-    for k, (emotion, code) in enumerate(CONFLICTS):
+    sb = f"cr_beta{STRONG_BETA:g}"
+    # report key -> generation options on top of the emotion (the slot's triplet is `trip`)
+    variants = {"cr": lambda trip: dict(controls=[trip]),
+                "cr_without_control": lambda trip: {},
+                "cr_without_mask_cfg": lambda trip: dict(controls=[trip], mask_cfg=False),
+                sb: lambda trip: dict(controls=[trip], beta=STRONG_BETA)}
+    rates: dict[str, dict[str, list[float]]] = {k: {} for k in variants}
+    for emotion, code in CONFLICTS:
         for i in picks[: max(1, len(picks) // 4)]:
             clip = corpus[i]
             dur = len(clip.audio) / 16000
@@ -207,33 +210,17 @@ def _control(talk, corpus: Corpus, picks: list[int], gen: dict) -> dict:
                 continue
             start = round(dur / 2 - 0.5, 2)
             trip = aus.parse_triplet(f"{code}@{start}-{start + 1.0}")
-            with_ctrl = _motion(talk.generate((clip.audio, 16000), emotion=emotion, intensity=1.0,
-                                              controls=[trip], transcript=clip.meta["text"], **gen))
-            without = _motion(talk.generate((clip.audio, 16000), emotion=emotion, intensity=1.0,
-                                            transcript=clip.meta["text"], **gen))
-            no_mask = _motion(talk.generate((clip.audio, 16000), emotion=emotion, intensity=1.0, controls=[trip],
-                                            transcript=clip.meta["text"], mask_cfg=False, **gen))
-            for au, v in control_rate(with_ctrl, trip).items():
-                rates.setdefault(f"{emotion}+{au}", []).append(v)
-            for au, v in control_rate(no_mask, trip).items():
-                unmasked.setdefault(f"{emotion}+{au}", []).append(v)
-            loud = _motion(talk.generate((clip.audio, 16000), emotion=emotion, intensity=1.0, controls=[trip],
-                                         transcript=clip.meta["text"], beta=STRONG_BETA, **gen))
-            for au, v in control_rate(loud, trip).items():
-                strong.setdefault(f"{emotion}+{au}", []).append(v)
-            for au, v in control_rate(without, trip).items():
-                off_rates.setdefault(f"{emotion}+{au}", []).append(v)
-    per = {k: round(float(np.mean(v)), 4) for k, v in rates.items()}
-    off = {k: round(float(np.mean(v)), 4) for k, v in off_rates.items()}
-    nm = {k: round(float(np.mean(v)), 4) for k, v in unmasked.items()}
-    st = {k: round(float(np.mean(v)), 4) for k, v in strong.items()}
-    return {"cr_mean": round(float(np.mean(list(per.values()))), 4) if per else None, "cr": per,
-            "cr_without_mask_cfg_mean": round(float(np.mean(list(nm.values()))), 4) if nm else None,
-            "cr_without_mask_cfg": nm,
-            f"cr_beta{STRONG_BETA:g}_mean": round(float(np.mean(list(st.values()))), 4) if st else None,
-            f"cr_beta{STRONG_BETA:g}": st,
-            "cr_without_control_mean": round(float(np.mean(list(off.values()))), 4) if off else None,
-            "cr_without_control": off}
+            for key, options in variants.items():
+                motion = _motion(talk.generate((clip.audio, 16000), emotion=emotion, intensity=1.0,
+                                               transcript=clip.meta["text"], **options(trip), **gen))
+                for au, v in control_rate(motion, trip).items():
+                    rates[key].setdefault(f"{emotion}+{au}", []).append(v)
+    out: dict = {}
+    for key, per_pair in rates.items():
+        means = {k: round(float(np.mean(v)), 4) for k, v in per_pair.items()}
+        out[key] = means
+        out[key + "_mean"] = round(float(np.mean(list(means.values()))), 4) if means else None
+    return out
 
 
 def _real(talk, corpus: Corpus, gen: dict) -> dict:
