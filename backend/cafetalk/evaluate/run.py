@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -154,7 +154,8 @@ def _emotion(talk, corpus: Corpus, picks: list[int], gen: dict, classifier) -> d
     words = list(OPEN_VOCABULARY)
     sims = enc.encode(words) @ labels.T  # cosine (the encoder normalises)
     nearest = [EMOTIONS[int(j)] for j in sims.argmax(1)]
-    out["open_vocabulary_text"] = {"acc": round(float(np.mean([n == OPEN_VOCABULARY[w] for w, n in zip(words, nearest)])), 3),
+    hits = [n == OPEN_VOCABULARY[w] for w, n in zip(words, nearest)]
+    out["open_vocabulary_text"] = {"acc": round(float(np.mean(hits)), 3),
                                    "nearest": dict(zip(words, nearest))}
     if classifier is None:
         out["note"] = "no emotion classifier (weights/classifier): Acc/Div not measured"
@@ -343,7 +344,8 @@ def markdown(r: dict) -> str:
             lines.append(f"| {k} | {v:.3f} | {c[sb].get(k, float('nan')):.3f} | "
                          f"{c['cr_without_mask_cfg'].get(k, float('nan')):.3f} | "
                          f"{c['cr_without_control'].get(k, float('nan')):.3f} |")
-        lines += [f"| **mean** | **{c['cr_mean']:.3f}** | {c[sb + '_mean']:.3f} | {c['cr_without_mask_cfg_mean']:.3f} | "
+        lines += [f"| **mean** | **{c['cr_mean']:.3f}** | {c[sb + '_mean']:.3f} | "
+                  f"{c['cr_without_mask_cfg_mean']:.3f} | "
                   f"{c['cr_without_control_mean']:.3f} |", ""]
     lines += ["## Targets", "", "| target | value | goal | met |", "|---|---|---|---|"]
     for k, val in r["verdict"]["values"].items():
