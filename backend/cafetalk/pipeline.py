@@ -13,7 +13,6 @@ per window, stitched (windows.py) -> (T, 52) ARKit weights in [0, 1] at the requ
 from __future__ import annotations
 
 import os
-import warnings
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -220,14 +219,13 @@ class CafeTalk:
 
         ctx = self.cfg.audio.context_frames
         notes = list(clip.notes)
-        whole = None  # encoders that need the whole utterance (the phone recogniser) encode it once
+        whole, stream = None, None  # encoders that need the whole utterance (the phone recogniser) encode it once
         if getattr(self.audio_encoder, "whole_clip", False):
             if progress:
                 progress(0.0, "finding phones" if not transcript else "aligning the transcript")
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                whole = self.audio_encoder.encode(clip.samples, num_frames, transcript=transcript)  # (N, Da)
-            notes += [str(w.message) for w in caught]
+            whole, stream = self.audio_encoder.encode_clip(clip.samples, num_frames, transcript)  # (N, Da)
+            if stream.warning:
+                notes.append(stream.warning)
         elif transcript:
             notes.append("these weights hear audio features only: the transcript was not used")
 
@@ -269,7 +267,6 @@ class CafeTalk:
             motion = self.model.denormalise(x.to(self.device)).clamp(0, 1).float().cpu().numpy()  # (N, 51)
         full = np.zeros((num_frames, arkit.NUM_CHANNELS), dtype=np.float32)
         full[:, [arkit.INDEX[n] for n in arkit.PREDICTED]] = motion
-        stream = getattr(self.audio_encoder, "last", None) if whole is not None else None
         if seal_lips and stream is not None:
             from .audio.phonetic import arpabet_class
             from .data.performer import seal_lips as seal

@@ -112,7 +112,7 @@ def test_generate_seals_lips_on_aligned_bilabials(goforward, tmp_path):
     talk.model.motion_mean[arkit.PREDICTED.index("mouthClose")] = 0.0
     sealed = talk.generate((goforward, 16000), transcript="go forward ten meters", steps=2)
     assert sealed.settings["phones"] == "transcript" and sealed.settings["seal_lips"]
-    phones = talk.audio_encoder.last.phones
+    phones = talk.audio_encoder.encode_clip(goforward, 70, "go forward ten meters")[1].phones
     assert lipsync([sealed.blendshapes], [phones]).closure_rate == 1.0
     raw = talk.generate((goforward, 16000), transcript="go forward ten meters", steps=2, seal_lips=False)
     m = next(i for i, p in enumerate(phones) if p[0] == "M")

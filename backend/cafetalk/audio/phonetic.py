@@ -16,7 +16,6 @@ Per 40 ms frame (25 fps), `dim` = 22 features:
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -131,8 +130,8 @@ def phone_stream(samples: np.ndarray, transcript: str | None = None) -> PhoneStr
     if agreement < MIN_AGREEMENT or score < MIN_SCORE_PER_FRAME:
         return PhoneStream(recognised, "recognition",
                            f"the transcript does not seem to match the audio (agreement with recognised phones "
-                           f"{agreement:.2f} < {MIN_AGREEMENT} or alignment score {score:.1f} < {MIN_SCORE_PER_FRAME}); "
-                           "phones were recognised instead")
+                           f"{agreement:.2f} < {MIN_AGREEMENT} or alignment score {score:.1f} < "
+                           f"{MIN_SCORE_PER_FRAME}); phones were recognised instead")
     return PhoneStream(aligned, "transcript")
 
 
@@ -193,7 +192,8 @@ def soften(stream: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 class PhoneticEncoder:
-    """`encode(samples, num_frames, transcript=None)` -> (num_frames, 22) for a whole clip."""
+    """`encode_clip(samples, num_frames, transcript)` -> ((num_frames, 22), the PhoneStream used) for a
+    whole clip; `encode(samples, num_frames)` is the same with recognised phones (the AudioEncoder API)."""
 
     whole_clip = True  # the recogniser needs the whole utterance, so the pipeline encodes once
 
@@ -201,14 +201,14 @@ class PhoneticEncoder:
         self.dim = DIM
         if cfg.dim != DIM:
             raise CafeTalkError(f"checkpoint says phonetic features have {cfg.dim} dims; this encoder makes {DIM}")
-        self.last: PhoneStream | None = None
 
     def to(self, device) -> "PhoneticEncoder":
         return self
 
-    def encode(self, samples: np.ndarray, num_frames: int, transcript: str | None = None) -> torch.Tensor:
+    def encode_clip(self, samples: np.ndarray, num_frames: int,
+                    transcript: str | None = None) -> tuple[torch.Tensor, PhoneStream]:
         stream = phone_stream(samples, transcript)
-        if stream.warning:
-            warnings.warn(stream.warning, stacklevel=2)
-        self.last = stream
-        return torch.from_numpy(features(samples, num_frames, stream.phones, arpabet_class))
+        return torch.from_numpy(features(samples, num_frames, stream.phones, arpabet_class)), stream
+
+    def encode(self, samples: np.ndarray, num_frames: int) -> torch.Tensor:
+        return self.encode_clip(samples, num_frames)[0]
