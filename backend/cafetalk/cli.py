@@ -312,7 +312,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     tcfg = TrainConfig(stage=args.stage, steps=args.steps, batch=args.batch, lr=args.lr, seed=args.seed,
                        save_every=args.save_every, warmup=args.warmup, amp=not args.no_amp,
-                       swap_prob=args.swap_prob)
+                       swap_prob=args.swap_prob, joint=args.joint)
+    if args.joint and (args.stage != 2 or args.init):
+        raise CafeTalkError("--joint trains base and adapter together from scratch: use it with --stage 2 and no --init")
     if args.resume and args.init:
         raise CafeTalkError("--resume continues a run from its own folder; --init starts stage 2: pass one of them")
     if args.resume and not (Path(args.resume) / "trainer.json").exists():
@@ -324,7 +326,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             bar.update(step - bar.n)
 
         last = train(args.data, args.out, tcfg,
-                     _train_preset(args.preset, args.audio, args.window) if args.stage == 1 else None,
+                     _train_preset(args.preset, args.audio, args.window) if args.stage == 1 or args.joint else None,
                      init=args.init, resume=args.resume,
                      progress=progress)
     if rank0:
@@ -437,6 +439,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "(default: the preset's, 200 = 8 s)")
     tr.add_argument("--swap-prob", type=float, default=0.5,
                     help="stage 2: share of swap-label batches (0: the w/o-swap-label ablation; default 0.5)")
+    tr.add_argument("--joint", action="store_true",
+                    help="stage 2 from scratch, base and adapter trained together (the w/o-two-stage ablation)")
     tr.add_argument("--warmup", type=int, default=100, help="linear learning-rate warm-up steps")
     tr.add_argument("--resume", help="continue a run from its output folder (weights, optimiser state, step)")
     tr.add_argument("--no-amp", action="store_true", help="CUDA: train in float32 instead of bfloat16 autocast")

@@ -133,10 +133,19 @@ class CafeTalk:
     # ------------------------------------------------------------------ conditions
     def embed_emotion(self, text: str) -> torch.Tensor:
         if self._text is None:
+            from .emotion_words import SYNONYMS, EmotionVocabulary
             from .text import build_text_encoder
 
-            self._text = build_text_encoder(self.cfg.text)
-        return self._text.encode([text])[0]  # (De,)
+            encoder = build_text_encoder(self.cfg.text)
+            kind = self.cfg.text.vocabulary
+            if kind not in ("synonyms", "direct"):
+                raise CafeTalkError(f"unknown emotion vocabulary '{kind}' in the checkpoint: use synonyms or direct")
+            # labels without synonym sets (a corpus with other categories) are fed directly
+            if kind == "synonyms" and all(e in SYNONYMS for e in self.cfg.emotions):
+                self._text = EmotionVocabulary(encoder, self.cfg.emotions).embed
+            else:
+                self._text = lambda t: encoder.encode([t])[0]
+        return self._text(text)  # (De,)
 
     def embed_style(self, style: int, style_image: str | Path | None) -> torch.Tensor:
         if style_image is not None:

@@ -78,6 +78,10 @@ def test_condition_dropout_rate():
     assert abs((~d.keep_audio).float().mean() - 0.2) < 0.03
     assert abs((~d.keep_coarse).float().mean() - 0.2) < 0.03
     assert abs((~d.keep_audio & ~d.keep_coarse).float().mean() - 0.04) < 0.015  # independent
+    assert d.keep_aus is None  # AUs stay unless asked (stage 1 has none; stage 2 keeps them)
+    j = drop_conditions(c, 0.2, torch.Generator().manual_seed(0), aus=True)  # joint training
+    assert abs((~j.keep_aus).float().mean() - 0.2) < 0.03
+    assert abs((~j.keep_aus & ~j.keep_audio).float().mean() - 0.04) < 0.015
 
 
 def test_window_limit(tiny_model):

@@ -37,6 +37,18 @@ def test_two_stages(corpus_dir, text_dir, tmp_path):
     assert (tmp_path / "s2" / "losses.jsonl").read_text().count("\n") == 3
 
 
+def test_joint_training_trains_base_and_adapter_from_scratch(corpus_dir, text_dir, tmp_path):
+    cfg = tiny_config(text_dir, adapter=False)
+    last = train(corpus_dir, tmp_path / "j", TrainConfig(stage=2, joint=True, steps=3, batch=2, lr=1e-2), cfg)
+    assert last["step"] == 3
+    joint = checkpoint.load(tmp_path / "j")
+    assert joint.adapter is not None and not torch.allclose(joint.motion_std, torch.ones(51))
+    assert any(torch.count_nonzero(p) for p in joint.adapter.zero_proj.parameters())  # the adapter learned
+    assert torch.count_nonzero(joint.final.linear.weight)  # and so did the base (zero-initialised output layer)
+    with pytest.raises(ValueError, match="from scratch"):
+        train(corpus_dir, tmp_path / "bad", TrainConfig(stage=2, joint=True, steps=1, batch=2), cfg, init=tmp_path / "j")
+
+
 def test_resume_continues_with_the_optimiser_state(corpus_dir, text_dir, tmp_path):
     from cafetalk.train.loop import load_optimizer
 

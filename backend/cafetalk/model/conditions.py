@@ -60,8 +60,11 @@ def concat(parts: list[Conditions]) -> Conditions:
     return Conditions(**{name: cat(name) for name in Conditions.__dataclass_fields__})
 
 
-def drop_conditions(cond: Conditions, p: float, generator: torch.Generator | None = None) -> Conditions:
-    """Independently drop audio and coarse conditions with probability p (section 3.1.2: p = 0.2)."""
+def drop_conditions(cond: Conditions, p: float, generator: torch.Generator | None = None,
+                    aus: bool = False) -> Conditions:
+    """Independently drop audio and coarse conditions with probability p (section 3.1.2: p = 0.2);
+    `aus` drops the AU sequence too (joint training, where the same network must also serve G_{A,C})."""
     device = cond.audio.device
     draw = lambda: torch.rand(cond.batch, generator=generator, device="cpu").to(device) >= p  # noqa: E731
-    return replace(cond, keep_audio=cond.flag("audio") & draw(), keep_coarse=cond.flag("coarse") & draw())
+    out = replace(cond, keep_audio=cond.flag("audio") & draw(), keep_coarse=cond.flag("coarse") & draw())
+    return replace(out, keep_aus=cond.flag("aus") & draw()) if aus else out

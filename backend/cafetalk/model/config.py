@@ -28,6 +28,10 @@ class TextConfig:
     clip_model: str = "ViT-B-32"  # open_clip architecture name (its bundled model config)
     clip_cfg: dict | None = None  # explicit open_clip model config (overrides clip_model; tests use tiny ones)
     dim: int = 384  # embedding size (MiniLM 384, CLIP ViT-B/32 512)
+    # How free emotion text becomes the condition: "synonyms" maps it onto the trained labels through
+    # their synonym sets (emotion_words.py; labels without a set are fed directly); "direct" feeds the
+    # text's own embedding.
+    vocabulary: str = "synonyms"
 
 
 @dataclass

@@ -6,6 +6,9 @@ Stage 2: the stage-1 model gains the adapter (zero-initialised, so training star
 exact output); base parameters are frozen. With probability `swap_prob` the emotion label is swapped
 for another one and only the AU-controlled region counts (Eq. 6: the loss masked by Z_ctrl);
 otherwise the simple loss applies (section 3.2, swap-label training).
+Joint (`joint=True`, the "w/o two-stage" ablation of Table 3): base and adapter are trained together
+from scratch on the stage-2 losses, with audio, coarse and AU conditions each dropped with p = 0.2
+(the one network must also give G_null and G_{A,C} for Eq. 7).
 
 Output: an ordinary checkpoint folder (safetensors + config + manifest) plus `trainer.json` (settings,
 step, replica digests), `optimizer.safetensors` + `optimizer.json` (AdamW state, for `--resume`),
@@ -48,6 +51,7 @@ class TrainConfig:
     warmup: int = 100  # linear learning-rate warm-up steps
     drop_prob: float = 0.2  # independent condition dropout (section 3.1.2)
     swap_prob: float = 0.5  # stage 2: share of swapped-label batches
+    joint: bool = False  # stage 2 without a frozen stage-1 base: the w/o-two-stage ablation
     save_every: int = 500
     seed: int = 0
     amp: bool = True  # bfloat16 autocast on CUDA (ignored on CPU)
@@ -174,9 +178,11 @@ class _Stop:
 
 def build_model(tcfg: TrainConfig, corpus: Corpus, model_cfg: CafeTalkConfig | None,
                 init: str | Path | None) -> tuple[CafeTalkDiT, list[torch.nn.Parameter]]:
-    if tcfg.stage == 1:
+    if tcfg.stage == 1 or tcfg.joint:
+        if tcfg.joint and (tcfg.stage != 2 or init is not None):
+            raise ValueError("joint training is stage 2 from scratch: pass --stage 2 --joint without --init")
         cfg = model_cfg or preset("cpu")
-        cfg.model.adapter = False
+        cfg.model.adapter = tcfg.joint
         model = CafeTalkDiT(cfg)
         mean, std = motion_statistics(corpus, seed=tcfg.seed)
         model.motion_mean.copy_(torch.from_numpy(mean))
@@ -214,7 +220,7 @@ def train(data: str | Path, out: str | Path, tcfg: TrainConfig, model_cfg: CafeT
             raise ValueError(f"{resume} holds a stage-{state['train']['stage']} run; resume it with --stage "
                              f"{state['train']['stage']}")
         model = checkpoint.load(resume)
-        if tcfg.stage == 2:
+        if tcfg.stage == 2 and not state["train"].get("joint", False):
             for p in model.base_parameters():
                 p.requires_grad_(False)
         params = [p for p in model.parameters() if p.requires_grad]
@@ -264,8 +270,8 @@ def train(data: str | Path, out: str | Path, tcfg: TrainConfig, model_cfg: CafeT
                 cond = Conditions(audio=b.audio.to(device), emotion=torch.stack([emotions[n] for n in names]),
                                   intensity=b.intensity.to(device), style=b.style.to(device),
                                   aus=b.aus.to(device) if tcfg.stage == 2 else None)
-                if tcfg.stage == 1:
-                    cond = drop_conditions(cond, tcfg.drop_prob, g)
+                if tcfg.stage == 1 or tcfg.joint:
+                    cond = drop_conditions(cond, tcfg.drop_prob, g, aus=tcfg.joint and not swapped)
                 mask = b.frames.to(device)[:, :, None].expand_as(x0)
                 if swapped:
                     mask = mask * b.z_ctrl.to(device)
