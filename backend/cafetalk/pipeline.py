@@ -102,6 +102,26 @@ def _check_range(name: str, value: float, lo: float, hi: float) -> float:
     return value
 
 
+def _check_phones(phones, audio_kind: str) -> list[tuple[str, float, float]]:
+    from .audio.phones import ARPABET_CLASS, CLASSES
+
+    if audio_kind != "phonetic":
+        raise CafeTalkError("these weights hear audio features, not phones: given phones need phonetic weights")
+    out = []
+    for i, item in enumerate(phones):
+        try:
+            symbol, start, end = str(item[0]), float(item[1]), float(item[2])
+        except (TypeError, ValueError, IndexError):
+            raise CafeTalkError(f"phone {i} is not (symbol, start s, end s): {item!r}") from None
+        if symbol.rstrip("012") not in ARPABET_CLASS and symbol not in CLASSES:
+            raise CafeTalkError(f"phone {i} '{symbol}' is neither an ARPAbet phone nor a viseme class "
+                                f"({', '.join(CLASSES)})")
+        if not (np.isfinite(start) and np.isfinite(end) and 0 <= start < end):
+            raise CafeTalkError(f"phone {i} '{symbol}' has times {start}-{end}: need 0 <= start < end (seconds)")
+        out.append((symbol, start, end))
+    return out
+
+
 class CafeTalk:
     """A loaded model with its frozen encoders; `generate` may be called many times."""
 
@@ -167,7 +187,7 @@ class CafeTalk:
     def generate(self, audio: str | Path | Audio | tuple[np.ndarray, int], *, emotion: str = "neutral",
                  intensity: float = 1.0, style: int = 0, style_image: str | Path | None = None,
                  controls: Sequence[str | aus.Triplet] = (), transcript: str | None = None,
-                 alpha: float = 1.0, beta: float = 1.0,
+                 phones: Sequence[tuple[str, float, float]] | None = None, alpha: float = 1.0, beta: float = 1.0,
                  steps: int = 25, sampler: str = "ddim", seed: int = 0, fps: float = 25.0,
                  overlap: int | None = None, max_seconds: float | None = None, mask_cfg: bool = True,
                  seal_lips: bool = True,
@@ -175,6 +195,8 @@ class CafeTalk:
         """Speech (+ coarse and fine-grained controls) -> ARKit animation. Raises CafeTalkError on bad input.
         `transcript`: the words spoken (phonetic weights align it to the audio for exact lip-sync; a transcript
         that does not fit falls back to phone recognition with a note in the result's settings).
+        `phones`: the clip's timed phones from another aligner, [(ARPAbet phone or viseme class, start s, end s)],
+        used instead of pocketsphinx (phonetic weights only).
         `mask_cfg=False` applies the fine-grained guidance term on every frame (the ablation of Table 3).
         `seal_lips`: with phonetic weights, lips are sealed on the bilabials (p, b, m) and the lower lip put
         on the teeth on f/v of the phone stream, as an animator keys them (data/performer.py `seal_lips`)."""
@@ -197,6 +219,8 @@ class CafeTalk:
             raise CafeTalkError("transcript must be text (the words spoken in the audio)")
         if transcript is not None and len(transcript) > 100_000:
             raise CafeTalkError("transcript is over 100,000 characters: pass the words of this clip only")
+        if phones is not None:
+            phones = _check_phones(phones, self.cfg.audio.kind)
         triplets = parse_controls(controls, self.detect_aus)
         if triplets and self.model.adapter is None:
             raise CafeTalkError("these weights have no fine-grained AU adapter (stage 1 only): AU controls need "
@@ -232,7 +256,7 @@ class CafeTalk:
         if getattr(self.audio_encoder, "whole_clip", False):
             if progress:
                 progress(0.0, "finding phones" if not transcript else "aligning the transcript")
-            whole, stream = self.audio_encoder.encode_clip(clip.samples, num_frames, transcript)  # (N, Da)
+            whole, stream = self.audio_encoder.encode_clip(clip.samples, num_frames, transcript, phones)  # (N, Da)
             if stream.warning:
                 notes.append(stream.warning)
         elif transcript:

@@ -118,3 +118,28 @@ def test_generate_seals_lips_on_aligned_bilabials(goforward, tmp_path):
     m = next(i for i, p in enumerate(phones) if p[0] == "M")
     frame = int((phones[m][1] + phones[m][2]) / 2 * 25)
     assert lipsync([raw.blendshapes], [phones]).closure_rate == 0.0
+
+
+def test_generate_takes_phones_from_another_aligner(goforward, tmp_path):
+    """Given phones (ARPAbet or viseme classes) replace pocketsphinx; lips seal on their bilabials; bad
+    phones are refused by name."""
+    from cafetalk import arkit
+    from cafetalk.cli import main
+    from cafetalk.errors import CafeTalkError
+    from cafetalk.evaluate.lipsync import lipsync
+    from cafetalk.pipeline import CafeTalk
+
+    assert main(["checkpoint", "new", "--preset", "tiny", "--audio", "phonetic", "--out", str(tmp_path / "w")]) == 0
+    talk = CafeTalk.load(tmp_path / "w", "cpu")
+    perturb_zero_layers(talk.model)
+    talk.model.motion_mean[arkit.PREDICTED.index("jawOpen")] = 0.6
+    given = [("SIL", 0.0, 0.5), ("bilabial", 0.5, 0.62), ("AA", 0.62, 1.2), ("M", 1.6, 1.7), ("SIL", 1.7, 2.78)]
+    anim = talk.generate((goforward, 16000), phones=given, steps=2)
+    assert anim.settings["phones"] == "given" and anim.settings["seal_lips"]
+    assert lipsync([anim.blendshapes], [given]).closure_rate == 1.0
+    feats, stream = talk.audio_encoder.encode_clip(goforward, 70, phones=given)
+    assert stream.source == "given" and float(feats[13:15, 1].min()) == 1.0  # frames 0.52-0.60 s are bilabial
+    for bad, why in (([("QQ", 0, 1)], "neither an ARPAbet"), ([("AA", 1.0, 0.5)], "start < end"),
+                     ([("AA", 0.1)], "not \\(symbol")):
+        with pytest.raises(CafeTalkError, match=why):
+            talk.generate((goforward, 16000), phones=bad, steps=1)

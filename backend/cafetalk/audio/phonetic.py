@@ -63,6 +63,9 @@ def frame_classes(phones: Sequence[tuple[str, float, float]], num_frames: int,
 
 
 def arpabet_class(symbol: str) -> str:
+    """ARPAbet phone (stress digits allowed) -> viseme class; a viseme class name stands for itself."""
+    if symbol in CLASS_INDEX:
+        return symbol
     return ARPABET_CLASS.get(symbol.rstrip("012"), "silence")
 
 
@@ -205,9 +208,10 @@ class PhoneticEncoder:
     def to(self, device) -> "PhoneticEncoder":
         return self
 
-    def encode_clip(self, samples: np.ndarray, num_frames: int,
-                    transcript: str | None = None) -> tuple[torch.Tensor, PhoneStream]:
-        stream = phone_stream(samples, transcript)
+    def encode_clip(self, samples: np.ndarray, num_frames: int, transcript: str | None = None,
+                    phones: Phones | None = None) -> tuple[torch.Tensor, PhoneStream]:
+        """`phones`: timed phones from elsewhere (another aligner), used as they are instead of pocketsphinx."""
+        stream = PhoneStream(list(phones), "given") if phones is not None else phone_stream(samples, transcript)
         return torch.from_numpy(features(samples, num_frames, stream.phones, arpabet_class)), stream
 
     def encode(self, samples: np.ndarray, num_frames: int) -> torch.Tensor:

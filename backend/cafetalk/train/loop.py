@@ -52,6 +52,7 @@ class TrainConfig:
     drop_prob: float = 0.2  # independent condition dropout (section 3.1.2)
     swap_prob: float = 0.5  # stage 2: share of swapped-label batches
     joint: bool = False  # stage 2 without a frozen stage-1 base: the w/o-two-stage ablation
+    adapter_layers: int | None = None  # stage 2: FiLM self-attention layers of the AU adapter (None: the config's)
     save_every: int = 500
     seed: int = 0
     amp: bool = True  # bfloat16 autocast on CUDA (ignored on CPU)
@@ -194,6 +195,8 @@ def build_model(tcfg: TrainConfig, corpus: Corpus, model_cfg: CafeTalkConfig | N
         base = checkpoint.load(init)
         cfg = base.cfg
         cfg.model.adapter = True
+        if tcfg.adapter_layers:
+            cfg.model.adapter_layers = tcfg.adapter_layers
         model = CafeTalkDiT(cfg)
         missing = model.load_state_dict(base.state_dict(), strict=False).missing_keys
         assert all(k.startswith("adapter.") for k in missing)
