@@ -313,7 +313,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     tcfg = TrainConfig(stage=args.stage, steps=args.steps, batch=args.batch, lr=args.lr, seed=args.seed,
                        save_every=args.save_every, warmup=args.warmup, amp=not args.no_amp,
                        swap_prob=args.swap_prob, joint=args.joint,
-                       adapter_layers=args.adapter_layers)
+                       adapter_layers=args.adapter_layers, shorten=args.shorten)
     if args.joint and (args.stage != 2 or args.init):
         raise CafeTalkError("--joint trains base and adapter together from scratch: use it with --stage 2 and no --init")
     if args.resume and args.init:
@@ -442,6 +442,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="stage 2: share of swap-label batches (0: the w/o-swap-label ablation; default 0.5)")
     tr.add_argument("--adapter-layers", type=int,
                     help="stage 2: FiLM self-attention layers in the AU adapter (default: the preset's)")
+    tr.add_argument("--shorten", type=float, default=0.0,
+                    help="stage 2: share of long AU triplets cut to short user-like slots (default 0)")
     tr.add_argument("--joint", action="store_true",
                     help="stage 2 from scratch, base and adapter trained together (the w/o-two-stage ablation)")
     tr.add_argument("--warmup", type=int, default=100, help="linear learning-rate warm-up steps")

@@ -72,3 +72,17 @@ def test_sparsify():
     sizes = [len(t.aus) for t in thinned]
     assert 1 in sizes and 2 in sizes and len(thinned) < 200  # triplets that lost every AU are gone
     assert sparsify(trips, SparsifyConfig(1.0, 0.0), np.random.default_rng(0)) == []
+
+
+def test_sparsify_shortens_long_triplets_to_user_like_slots():
+    long = [aus.Triplet(("AU04",), 0.0, 4.0) for _ in range(200)]
+    short = [aus.Triplet(("AU12",), 1.0, 1.5) for _ in range(50)]
+    cfg = SparsifyConfig(drop_triplet=0.0, drop_au=0.0, shorten=0.5)
+    out = sparsify(long + short, cfg, np.random.default_rng(0))
+    cut = [t for t in out if t.aus == ("AU04",) and t.end - t.start < 4.0]
+    assert 70 < len(cut) < 130  # about half of the long ones
+    for t in cut:
+        assert 0.0 <= t.start < t.end <= 4.0 + 1e-9 and 0.39 <= t.end - t.start <= 1.52
+        assert abs(t.start * aus.FPS - round(t.start * aus.FPS)) < 1e-6  # on the frame grid
+    assert all((t.start, t.end) == (1.0, 1.5) for t in out if t.aus == ("AU12",))  # short ones untouched
+    assert sparsify(long, SparsifyConfig(0.0, 0.0), np.random.default_rng(0)) == long  # off by default

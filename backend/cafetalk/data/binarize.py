@@ -54,6 +54,12 @@ class BinarizeConfig:
 class SparsifyConfig:
     drop_triplet: float = 0.5  # probability of dropping a whole triplet
     drop_au: float = 0.3  # probability of dropping each AU inside a kept triplet
+    # Temporal sparsification of what is left: a triplet longer than `shorten_over` seconds is, with
+    # this probability, cut to a random stretch of `shorten_to` seconds inside it. Algorithm 1 gives
+    # an emotion's AUs as clip-long triplets (AU04 over a whole angry clip); users type short slots.
+    shorten: float = 0.0
+    shorten_over: float = 1.5
+    shorten_to: tuple[float, float] = (0.4, 1.5)
 
 
 def unit_activations(motion: np.ndarray) -> np.ndarray:
@@ -133,12 +139,19 @@ def to_triplets(active: np.ndarray, fps: int = aus.FPS) -> list[aus.Triplet]:
 
 
 def sparsify(triplets: list[aus.Triplet], cfg: SparsifyConfig, rng: np.random.Generator) -> list[aus.Triplet]:
-    """Section 3.2: drop whole triplets, then single AUs inside the kept ones."""
+    """Section 3.2: drop whole triplets, then single AUs inside the kept ones, then (cfg.shorten) cut
+    long triplets to user-like slots."""
     out = []
     for t in triplets:
         if rng.random() < cfg.drop_triplet:
             continue
         kept = tuple(a for a in t.aus if rng.random() >= cfg.drop_au)
-        if kept:
-            out.append(aus.Triplet(kept, t.start, t.end, t.beta))
+        if not kept:
+            continue
+        start, end = t.start, t.end
+        if end - start > cfg.shorten_over and rng.random() < cfg.shorten:
+            length = rng.uniform(*cfg.shorten_to)
+            start = round(rng.uniform(t.start, t.end - length) * aus.FPS) / aus.FPS
+            end = start + round(length * aus.FPS) / aus.FPS
+        out.append(aus.Triplet(kept, start, end, t.beta))
     return out

@@ -33,6 +33,7 @@ import numpy as np
 import torch
 
 from .. import checkpoint
+from ..data.binarize import SparsifyConfig
 from ..data.corpus import Corpus
 from ..diffusion import GaussianDiffusion
 from ..model import CafeTalkDiT, Conditions, drop_conditions, preset
@@ -53,6 +54,7 @@ class TrainConfig:
     swap_prob: float = 0.5  # stage 2: share of swapped-label batches
     joint: bool = False  # stage 2 without a frozen stage-1 base: the w/o-two-stage ablation
     adapter_layers: int | None = None  # stage 2: FiLM self-attention layers of the AU adapter (None: the config's)
+    shorten: float = 0.0  # stage 2: share of long triplets cut to user-like slots (data/binarize.py SparsifyConfig)
     save_every: int = 500
     seed: int = 0
     amp: bool = True  # bfloat16 autocast on CUDA (ignored on CPU)
@@ -236,7 +238,8 @@ def train(data: str | Path, out: str | Path, tcfg: TrainConfig, model_cfg: CafeT
     diffusion = GaussianDiffusion(cfg.diffusion)
     emotions = {k: v.to(device) for k, v in emotion_table(cfg).items()}
     labels = list(emotions)
-    maker = BatchMaker(corpus, cfg, seed=tcfg.seed * 1000 + rank + start)  # each rank and resume: new batches
+    maker = BatchMaker(corpus, cfg, seed=tcfg.seed * 1000 + rank + start,  # each rank and resume: new batches
+                       sparsify_cfg=SparsifyConfig(shorten=tcfg.shorten))
     opt = torch.optim.AdamW(params, lr=tcfg.lr)
     if resume is not None:
         load_optimizer(opt, resume)
