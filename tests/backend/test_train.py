@@ -49,6 +49,16 @@ def test_joint_training_trains_base_and_adapter_from_scratch(corpus_dir, text_di
         train(corpus_dir, tmp_path / "bad", TrainConfig(stage=2, joint=True, steps=1, batch=2), cfg, init=tmp_path / "j")
 
 
+def test_stage2_recipe_options(corpus_dir, text_dir, tmp_path):
+    """--adapter-layers sizes the adapter on a stage-1 base (a run with --shorten trains too)."""
+    cfg = tiny_config(text_dir, adapter=False)
+    train(corpus_dir, tmp_path / "s1", TrainConfig(stage=1, steps=1, batch=2), cfg)
+    train(corpus_dir, tmp_path / "s2", TrainConfig(stage=2, steps=1, batch=2, adapter_layers=3, shorten=1.0),
+          init=tmp_path / "s1")
+    model = checkpoint.load(tmp_path / "s2")
+    assert len(model.adapter.layers) == 3 and model.cfg.model.adapter_layers == 3
+
+
 def test_resume_continues_with_the_optimiser_state(corpus_dir, text_dir, tmp_path):
     from cafetalk.train.loop import load_optimizer
 
