@@ -142,7 +142,7 @@ class CAFETALK_OT_generate(CafeTalkOperator, bpy.types.Operator):
         self.action_name = f"{Path(sound.sound.filepath).stem} {s.emotion} a{s.alpha:g} b{s.beta:g} s{s.seed}"
         request = dict(audio=bpy.path.abspath(sound.sound.filepath), out=self.out, emotion=s.emotion,
                        intensity=s.intensity, style=s.style, controls=controls, alpha=s.alpha, beta=s.beta,
-                       steps=s.steps, seed=s.seed, fps=25.0)
+                       recognizer=s.recognizer, steps=s.steps, seed=s.seed, fps=25.0)
         if s.style_image:
             request["style_image"] = bpy.path.abspath(s.style_image)
         transcript = dialogue_for(sound, request["audio"])

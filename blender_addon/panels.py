@@ -27,6 +27,7 @@ class CAFETALK_PT_main(bpy.types.Panel):
         sound = _sound(context)
         if sound is not None:
             col.prop(sound, "cafetalk_dialogue", icon="TEXT")
+            col.prop(s, "recognizer")
         box = col.box()
         box.label(text="Performance")
         box.prop(s, "emotion")

@@ -20,6 +20,12 @@ class CafeTalkSettings(bpy.types.PropertyGroup):
     alpha: bpy.props.FloatProperty(name="Alpha", default=1.0, min=0.0, max=20.0, description="Overall guidance (Eq. 7)")
     beta: bpy.props.FloatProperty(name="Beta", default=1.0, min=0.0, max=20.0,
                                   description="AU intensity inside the control strips (Eq. 7)")
+    recognizer: bpy.props.EnumProperty(
+        name="Without dialogue", default="phones",
+        description="How phones are found for a sound strip without dialogue text (English)",
+        items=[("phones", "Recognise phones", "Phone recognition: fast"),
+               ("words", "Recognise words", "Word recognition, then alignment: fewer wrong lip closures, "
+                "about six times slower")])
     steps: bpy.props.IntProperty(name="Steps", default=25, min=1, max=1000)
     seed: bpy.props.IntProperty(name="Seed", default=0, min=0)
     sound_strip: bpy.props.StringProperty(name="Sound strip", description="Sequencer sound strip (empty: the first)")

@@ -6,7 +6,8 @@ interval where they should fire. Users type them as `AU01+AU02@1.0-2.5` (seconds
 
 From triplets this module derives the three frame-level tensors the model and sampler use:
 - the binary AU sequence the adapter reads, (T, NUM_UNITS): one unit per AU and side;
-- Z_cfg of Eq. 7, (T,): the frames a user asked for, holding each triplet's beta;
+- Z_cfg of Eq. 7, (T,): the frames a user asked for, holding each triplet's beta (or (T, 51),
+  masked in space too, on the AUs' channels);
 - Z_ctrl of Eq. 6, (T, 51): which ARKit channels, on which frames, the AUs drive.
 """
 from __future__ import annotations
@@ -171,12 +172,20 @@ def au_sequence(triplets: list[Triplet], num_frames: int) -> np.ndarray:
     return seq
 
 
-def guidance_mask(triplets: list[Triplet], num_frames: int, beta: float) -> np.ndarray:
-    """Z_cfg of Eq. 7 scaled by beta: each triplet's frames hold its beta (max where slots overlap). (T,)."""
-    z = np.zeros(num_frames, dtype=np.float32)
+def guidance_mask(triplets: list[Triplet], num_frames: int, beta: float, channels: bool = False) -> np.ndarray:
+    """Z_cfg of Eq. 7 scaled by beta: each triplet's frames hold its beta (max where slots overlap). (T,).
+
+    channels=True also masks in space, like Z_ctrl: only the ARKit channels of the triplet's AUs hold
+    its beta (model/config.py GUIDANCE_MASKS says why). (T, 51)."""
+    z = np.zeros((num_frames, arkit.NUM_PREDICTED) if channels else num_frames, dtype=np.float32)
     for t in triplets:
         b = beta if t.beta is None else t.beta
-        z[t.start_frame:t.end_frame] = np.maximum(z[t.start_frame:t.end_frame], b)
+        span = slice(t.start_frame, t.end_frame)
+        if channels:
+            cols = sorted({arkit.INDEX[c] for code in t.aus for c in channels_of(code)})
+            z[span, cols] = np.maximum(z[span, cols], b)
+        else:
+            z[span] = np.maximum(z[span], b)
     return z
 
 

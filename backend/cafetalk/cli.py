@@ -22,10 +22,16 @@ def _generate_args(p: argparse.ArgumentParser) -> None:
     words = p.add_mutually_exclusive_group()
     words.add_argument("--transcript", help="the words spoken: aligned to the audio for exact lip-sync (English)")
     words.add_argument("--transcript-file", help="a text file holding the words spoken")
+    p.add_argument("--recognizer", choices=("phones", "words"), default="phones",
+                   help="without a transcript: phone recognition (fast), or word recognition then alignment "
+                        "(fewer wrong lip closures, ~6x slower); English")
     p.add_argument("--no-seal-lips", dest="seal_lips", action="store_false",
                    help="keep the model's lips as generated (default: sealed on p/b/m and f/v of the phone stream)")
     p.add_argument("--alpha", type=float, default=1.0, help="overall guidance scale of Eq. 7 (default 1)")
     p.add_argument("--beta", type=float, default=1.0, help="AU intensity: guidance inside control slots (default 1)")
+    p.add_argument("--cfg-mask", choices=("channels", "frames", "none"),
+                   help="where the AU guidance term of Eq. 7 acts: the slots' frames on the AUs' channels, "
+                        "the slots' frames (the paper), everywhere (default: the weights' choice)")
     p.add_argument("--steps", type=int, default=25, help="denoising steps (default 25)")
     p.add_argument("--sampler", choices=("ddim", "ddpm"), default="ddim")
     p.add_argument("--seed", type=int, default=0)
@@ -60,8 +66,9 @@ def _run_generate(args: argparse.Namespace, audio: str, outputs: list[Path], plo
 
         anim = talk.generate(audio, emotion=args.emotion, intensity=args.intensity, style=args.style,
                              style_image=args.style_image, controls=args.control, transcript=transcript,
+                             recognizer=args.recognizer,
                              seal_lips=args.seal_lips,
-                             alpha=args.alpha, beta=args.beta,
+                             alpha=args.alpha, beta=args.beta, cfg_mask=args.cfg_mask,
                              steps=args.steps, sampler=args.sampler, seed=args.seed, fps=args.fps,
                              max_seconds=args.max_minutes * 60, progress=progress)
     for note in anim.settings.get("notes", []):

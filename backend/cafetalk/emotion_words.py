@@ -46,11 +46,16 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 TEMPERATURE = 0.02
 
 
+def unmapped(labels: list[str]) -> list[str]:
+    """The labels that have no synonym set (their text has to be fed directly)."""
+    return [label for label in labels if label not in SYNONYMS]
+
+
 class EmotionVocabulary:
     """Maps emotion text onto the span of the trained label embeddings (see the module docstring)."""
 
     def __init__(self, encoder, labels: list[str]):
-        missing = [label for label in labels if label not in SYNONYMS]
+        missing = unmapped(labels)
         if missing:
             raise ValueError(f"no synonym set for emotion labels {missing}: use the 'direct' text vocabulary")
         self.encoder, self.labels = encoder, list(labels)

@@ -4,8 +4,9 @@
 
 G_null drops audio and coarse conditions, G_{A,C} keeps them, G_{A,C,F} also feeds the AU adapter.
 Z_cfg marks the frames of the user's triplets, so the fine-grained term cannot leak into
-neighbouring frames (section 3.2); its values carry beta, one per triplet. The needed predictions
-run as one batched forward pass.
+neighbouring frames (section 3.2); its values carry beta, one per triplet. Z_cfg may also be masked
+in space, (T, C), to the channels of the slot's AUs (model/config.py GUIDANCE_MASKS). The needed
+predictions run as one batched forward pass.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from .model import CafeTalkDiT, Conditions, concat
 
 def guided_x0(model: CafeTalkDiT, x_t: torch.Tensor, t: torch.Tensor, cond: Conditions, alpha: float,
               z_cfg: torch.Tensor | None) -> torch.Tensor:
-    """x_t (B, T, C); t (B,); z_cfg (B, T): beta-scaled Z_cfg, or None without fine-grained controls."""
+    """x_t (B, T, C); t (B,); z_cfg (B, T) or (B, T, C): beta-scaled Z_cfg, or None without fine-grained controls."""
     fine = z_cfg is not None and cond.aus is not None and model.adapter is not None and bool((z_cfg != 0).any())
     branches = [cond.with_flags(audio=False, coarse=False, aus=False),  # G_null
                 cond.with_flags(audio=True, coarse=True, aus=False)]  # G_{A,C}
@@ -27,5 +28,6 @@ def guided_x0(model: CafeTalkDiT, x_t: torch.Tensor, t: torch.Tensor, cond: Cond
     g = out.chunk(k, dim=0)  # k x (B, T, C)
     x0 = g[0] + alpha * (g[1] - g[0])  # (B, T, C)
     if fine:
-        x0 = x0 + z_cfg[:, :, None].to(x0.dtype) * (g[2] - g[0])  # (B, T, C)
+        z = z_cfg[:, :, None] if z_cfg.dim() == 2 else z_cfg  # (B, T, 1) or (B, T, C)
+        x0 = x0 + z.to(x0.dtype) * (g[2] - g[0])  # (B, T, C)
     return x0

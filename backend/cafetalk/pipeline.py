@@ -22,9 +22,11 @@ import torch
 from . import arkit, aus, checkpoint
 from .animation import Animation
 from .audio import HOP, Audio, build_audio_encoder, load_audio, num_frames_for, prepare
+from .audio.phones import RECOGNIZERS
 from .diffusion import SAMPLERS, GaussianDiffusion
 from .errors import CafeTalkError
 from .model import CafeTalkDiT, Conditions
+from .model.config import GUIDANCE_MASKS
 from .sampler import Cancelled, sample_window
 from .windows import Window, generate_windows, plan_windows
 
@@ -153,7 +155,7 @@ class CafeTalk:
     # ------------------------------------------------------------------ conditions
     def embed_emotion(self, text: str) -> torch.Tensor:
         if self._text is None:
-            from .emotion_words import SYNONYMS, EmotionVocabulary
+            from .emotion_words import EmotionVocabulary, unmapped
             from .text import build_text_encoder
 
             encoder = build_text_encoder(self.cfg.text)
@@ -161,7 +163,7 @@ class CafeTalk:
             if kind not in ("synonyms", "direct"):
                 raise CafeTalkError(f"unknown emotion vocabulary '{kind}' in the checkpoint: use synonyms or direct")
             # labels without synonym sets (a corpus with other categories) are fed directly
-            if kind == "synonyms" and all(e in SYNONYMS for e in self.cfg.emotions):
+            if kind == "synonyms" and not unmapped(self.cfg.emotions):
                 self._text = EmotionVocabulary(encoder, self.cfg.emotions).embed
             else:
                 self._text = lambda t: encoder.encode([t])[0]
@@ -187,17 +189,22 @@ class CafeTalk:
     def generate(self, audio: str | Path | Audio | tuple[np.ndarray, int], *, emotion: str = "neutral",
                  intensity: float = 1.0, style: int = 0, style_image: str | Path | None = None,
                  controls: Sequence[str | aus.Triplet] = (), transcript: str | None = None,
-                 phones: Sequence[tuple[str, float, float]] | None = None, alpha: float = 1.0, beta: float = 1.0,
+                 phones: Sequence[tuple[str, float, float]] | None = None, recognizer: str = "phones", alpha: float = 1.0, beta: float = 1.0,
                  steps: int = 25, sampler: str = "ddim", seed: int = 0, fps: float = 25.0,
-                 overlap: int | None = None, max_seconds: float | None = None, mask_cfg: bool = True,
+                 overlap: int | None = None, max_seconds: float | None = None, cfg_mask: str | None = None,
                  seal_lips: bool = True,
                  progress: Progress | None = None, cancel: Callable[[], bool] | None = None) -> Animation:
         """Speech (+ coarse and fine-grained controls) -> ARKit animation. Raises CafeTalkError on bad input.
         `transcript`: the words spoken (phonetic weights align it to the audio for exact lip-sync; a transcript
         that does not fit falls back to phone recognition with a note in the result's settings).
+        `recognizer`: how phonetic weights find phones without a (fitting) transcript: "phones" (phone
+        recognition) or "words" (word recognition, then alignment of what was heard: fewer wrongly sealed
+        lips, about six times slower; docs/lip-sync.md).
         `phones`: the clip's timed phones from another aligner, [(ARPAbet phone or viseme class, start s, end s)],
         used instead of pocketsphinx (phonetic weights only).
-        `mask_cfg=False` applies the fine-grained guidance term on every frame (the ablation of Table 3).
+        `cfg_mask`: where Eq. 7's fine-grained term applies: "frames" (the paper's Z_cfg: the slots' frames),
+        "channels" (those frames, on the slot AUs' channels only), "none" (everywhere: the ablation of
+        Table 3); default: the weights' `guidance.mask`.
         `seal_lips`: with phonetic weights, lips are sealed on the bilabials (p, b, m) and the lower lip put
         on the teeth on f/v of the phone stream, as an animator keys them (data/performer.py `seal_lips`)."""
         # ---- check everything before any heavy work
@@ -208,6 +215,9 @@ class CafeTalk:
         intensity = _check_range("intensity", intensity, 0.0, 1.0)
         alpha = _check_range("alpha", alpha, 0.0, 20.0)
         beta = _check_range("beta", beta, 0.0, 20.0)
+        cfg_mask = self.cfg.guidance.mask if cfg_mask is None else cfg_mask
+        if cfg_mask not in GUIDANCE_MASKS:
+            raise CafeTalkError(f"unknown guidance mask '{cfg_mask}': use {', '.join(GUIDANCE_MASKS)}")
         if sampler not in SAMPLERS:
             raise CafeTalkError(f"unknown sampler '{sampler}': use {' or '.join(SAMPLERS)}")
         if not isinstance(steps, int) or not 1 <= steps <= self.diffusion.num_train_timesteps:
@@ -219,6 +229,8 @@ class CafeTalk:
             raise CafeTalkError("transcript must be text (the words spoken in the audio)")
         if transcript is not None and len(transcript) > 100_000:
             raise CafeTalkError("transcript is over 100,000 characters: pass the words of this clip only")
+        if recognizer not in RECOGNIZERS:
+            raise CafeTalkError(f"unknown recognizer '{recognizer}': use {' or '.join(RECOGNIZERS)}")
         if phones is not None:
             phones = _check_phones(phones, self.cfg.audio.kind)
         triplets = parse_controls(controls, self.detect_aus)
@@ -246,8 +258,9 @@ class CafeTalk:
         emotion_vec = self.embed_emotion(emotion.strip())[None].to(self.device)  # (1, De)
         style_vec = self.embed_style(style, style_image).to(self.device)  # (1,) or (1, Ds)
         au_seq = torch.from_numpy(aus.au_sequence(triplets, num_frames))  # (N, U)
-        z_cfg = torch.from_numpy(aus.guidance_mask(triplets, num_frames, beta))  # (N,)
-        if not mask_cfg and triplets:  # ablation (Table 3, w/o mask-based CFG): the fine term everywhere
+        z_cfg = torch.from_numpy(aus.guidance_mask(triplets, num_frames, beta,
+                                                   channels=cfg_mask == "channels"))  # (N,) or (N, 51)
+        if cfg_mask == "none" and triplets:  # ablation (Table 3, w/o mask-based CFG): the fine term everywhere
             z_cfg = torch.full_like(z_cfg, float(z_cfg.max()))
 
         ctx = self.cfg.audio.context_frames
@@ -256,7 +269,8 @@ class CafeTalk:
         if getattr(self.audio_encoder, "whole_clip", False):
             if progress:
                 progress(0.0, "finding phones" if not transcript else "aligning the transcript")
-            whole, stream = self.audio_encoder.encode_clip(clip.samples, num_frames, transcript, phones)  # (N, Da)
+            whole, stream = self.audio_encoder.encode_clip(clip.samples, num_frames, transcript, phones,
+                                                           recognizer)  # (N, Da)
             if stream.warning:
                 notes.append(stream.warning)
         elif transcript:
@@ -306,9 +320,11 @@ class CafeTalk:
 
             seal(full, [(arpabet_class(p), a, b) for p, a, b in stream.phones])
         settings = dict(emotion=emotion, intensity=intensity, style=style if style_image is None else str(style_image),
-                        alpha=alpha, beta=beta, steps=steps, sampler=sampler, seed=seed, audio=clip.source,
+                        alpha=alpha, beta=beta, cfg_mask=cfg_mask, steps=steps, sampler=sampler, seed=seed,
+                        audio=clip.source,
                         weights=str(self.weights) if self.weights else None, notes=notes,
                         phones=stream.source if stream is not None else None,
+                        recognizer=recognizer if stream is not None and stream.source == "recognition" else None,
                         seal_lips=bool(seal_lips and stream is not None))
         anim = Animation(full, float(aus.FPS), [str(t) for t in triplets], settings)
         if progress:

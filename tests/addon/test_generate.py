@@ -137,6 +137,7 @@ def test_dialogue_field_drives_forced_alignment(registered, tmp_path_factory):
     assert "recognised instead" in scene.cafetalk.status
     first = head.data.shape_keys.animation_data.action
     sound.cafetalk_dialogue = ""  # no dialogue and no .txt beside the audio: recognition, no warning
+    scene.cafetalk.recognizer = "words"  # word recognition then alignment reaches the backend
     assert bpy.ops.cafetalk.generate() == {"FINISHED"}, scene.cafetalk.status
     assert "transcript" not in scene.cafetalk.status
     assert head.data.shape_keys.animation_data.action != first

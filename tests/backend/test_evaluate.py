@@ -6,7 +6,7 @@ import pytest
 
 from cafetalk import arkit, aus
 from cafetalk.evaluate.baseline import rule_based
-from cafetalk.evaluate.control import control_rate
+from cafetalk.evaluate.control import control_rate, slot_artifacts
 from cafetalk.evaluate.lipsync import CLOSED_MM, lip_gap_mm, lipsync
 
 JAW, CLOSE = arkit.INDEX["jawOpen"], arkit.INDEX["mouthClose"]
@@ -57,6 +57,21 @@ def test_control_rate():
     assert control_rate(m, trip)["AU12"] == pytest.approx(0.4)
 
 
+def test_slot_artifacts():
+    rng = np.random.default_rng(0)
+    base = np.cumsum(rng.normal(0, 0.01, (100, 52)), 0).astype(np.float32)  # smooth-ish motion
+    trip = aus.parse_triplet("AU12@1.6-2.4")  # frames 40-60
+    clean = base.copy()
+    for c in aus.channels_of("AU12"):
+        clean[40:60, arkit.INDEX[c]] += 0.5
+    a = slot_artifacts(clean, base, trip)
+    assert a["off_channel_change"] == pytest.approx(0.0, abs=1e-7) and a["flicker"] < 1.5  # only the AU moved
+    noisy = clean.copy()
+    noisy[40:60:2, arkit.INDEX["eyeBlinkLeft"]] += 0.6  # a blink flickering on every other frame
+    b = slot_artifacts(noisy, base, trip)
+    assert b["off_channel_change"] > 0.005 and b["flicker"] > 2 * a["flicker"]
+
+
 def test_rule_based_baseline_closes_on_bilabials():
     samples = np.random.default_rng(0).normal(0, 0.05, 22400).astype(np.float32)
     m = rule_based(samples, PHONES)
@@ -84,6 +99,9 @@ def test_cafetalk_evaluate(weights_dir, corpus_dir, tmp_path):
     assert report["real"]["model_transcript"]["bilabials"] == 1
     assert report["real"]["baseline_transcript"]["closure_rate"] == 1.0
     assert report["control"]["cr"] and "cr_mean" in report["control"] and report["control"]["cr_without_mask_cfg"]
+    other = "cr_mask_channels" if report["control"]["guidance_mask"] == "frames" else "cr_mask_frames"
+    assert report["control"][other] and report["control"]["slot_artifacts"]["cr"]["flicker"] > 0
+    assert "off-channel change" in (out / "report.md").read_text()
     assert "open_vocabulary_text" in report["emotion"]
     assert "closure_with_transcript" in report["verdict"]["values"]
     assert "## Real speech" in (out / "report.md").read_text()

@@ -31,3 +31,19 @@ def test_alpha_one_without_controls_is_the_conditional_prediction(tiny_model):
                               tiny_model(x, t, c.with_flags(True, True, False)), atol=1e-6)
         assert torch.allclose(guided_x0(tiny_model, x, t, c, 0.0, None),
                               tiny_model(x, t, c.with_flags(False, False, False)), atol=1e-6)
+
+
+def test_channel_masked_eq7_touches_only_the_masked_channels(tiny_model):
+    x, t = torch.randn(1, 40, 51), torch.tensor([300])
+    c = conditions(batch=1)
+    z = torch.zeros(1, 40, 51)
+    z[:, 10:20, [3, 7]] = 1.0  # a slot on two channels
+    with torch.no_grad():
+        masked = guided_x0(tiny_model, x, t, c, alpha=1.0, z_cfg=z)
+        alpha_only = guided_x0(tiny_model, x, t, c, alpha=1.0, z_cfg=None)
+        frames = guided_x0(tiny_model, x, t, c, alpha=1.0, z_cfg=z.amax(-1))  # the paper's temporal mask
+    off = torch.ones(51, dtype=torch.bool)
+    off[[3, 7]] = False
+    assert torch.allclose(masked[:, :, off], alpha_only[:, :, off], atol=1e-6)
+    assert torch.allclose(masked[:, 10:20, ~off], frames[:, 10:20, ~off], atol=1e-6)
+    assert not torch.allclose(frames[:, 10:20, off], alpha_only[:, 10:20, off], atol=1e-4)

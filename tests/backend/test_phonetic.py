@@ -6,6 +6,7 @@ from cafetalk.audio.phones import ARPABET_CLASS, CLASS_INDEX, CLASSES
 from cafetalk.audio.phonetic import (DIM, SymbolNoise, acoustic_features, arpabet_class, corrupt, features,
                                      frame_classes, phone_stream, soften)
 from cafetalk.cli import DEMO_CLIP
+from cafetalk.errors import CafeTalkError
 from cafetalk.data.performer import phone_class
 from tests.conftest import perturb_zero_layers
 
@@ -80,6 +81,18 @@ def test_phone_stream_uses_a_matching_transcript(goforward):
     assert [p for p, _, _ in stream.phones if p != "SIL"][:4] == ["G", "OW", "F", "AO"]
     recognised = phone_stream(goforward)
     assert recognised.source == "recognition" and len(recognised.phones) > 8
+
+
+def test_word_recognition_then_alignment(goforward):
+    """recognizer="words": pocketsphinx hears the words, their alignment gives the phones (the clip is
+    "go forward ten meters"); an unknown recogniser is refused by name."""
+    pytest.importorskip("pocketsphinx")
+    stream = phone_stream(goforward, recognizer="words")
+    assert stream.source == "recognition" and stream.warning is None
+    heard = [p for p, _, _ in stream.phones if p != "SIL"]
+    assert heard[:2] == ["G", "OW"] and "M" in heard  # whole words, so no phone-LM guesses in between
+    with pytest.raises(CafeTalkError, match="unknown recognizer 'vosk'"):
+        phone_stream(goforward, recognizer="vosk")
 
 
 @pytest.mark.parametrize("wrong", ["hello how are you doing today", "the cat sat on the mat", "go zxqv meters"])

@@ -46,7 +46,7 @@ def test_controls_change_only_their_slot_by_eq7(talk, speech_wav):
     assert np.abs(base[:10] - ctrl[:10]).mean() < np.abs(base[25:50] - ctrl[25:50]).mean()
     # without the mask (the Table 3 ablation) the fine-grained term acts on every frame
     spread = talk.generate(speech_wav, steps=4, seed=1, controls=["AU12@1.0-2.0"], beta=3.0,
-                           mask_cfg=False).blendshapes
+                           cfg_mask="none").blendshapes
     assert np.abs(base[:10] - spread[:10]).mean() > 2 * np.abs(base[:10] - ctrl[:10]).mean()
 
 

@@ -57,6 +57,14 @@ def test_stage2_recipe_options(corpus_dir, text_dir, tmp_path):
           init=tmp_path / "s1")
     model = checkpoint.load(tmp_path / "s2")
     assert len(model.adapter.layers) == 3 and model.cfg.model.adapter_layers == 3
+    # stage-2 weights as the init: their base is taken, their adapter is not (a fresh, zero-initialised one)
+    train(corpus_dir, tmp_path / "again", TrainConfig(stage=2, steps=0, batch=2, adapter_layers=2),
+          init=tmp_path / "s2")
+    again = checkpoint.load(tmp_path / "again")
+    assert len(again.adapter.layers) == 2
+    assert not any(torch.count_nonzero(p) for p in again.adapter.zero_proj.parameters())
+    base = {k: v for k, v in model.state_dict().items() if not k.startswith("adapter.")}
+    assert all(torch.equal(v, again.state_dict()[k]) for k, v in base.items())
 
 
 def test_resume_continues_with_the_optimiser_state(corpus_dir, text_dir, tmp_path):

@@ -24,7 +24,8 @@ import torch
 
 from ..errors import CafeTalkError
 from .load import SAMPLE_RATE
-from .phones import ARPABET_CLASS, CLASS_INDEX, CLASSES, Phones, PhoneStream, force_align, recognize
+from .phones import (ARPABET_CLASS, CLASS_INDEX, CLASSES, RECOGNIZERS, Phones, PhoneStream, force_align, recognize,
+                     recognize_words)
 
 FPS = 25
 HOP = SAMPLE_RATE // FPS
@@ -119,19 +120,26 @@ def _agreement(a: Phones, b: Phones, duration: float) -> float:
     return float((fa == fb)[speech].mean()) if speech.any() else 0.0
 
 
-def phone_stream(samples: np.ndarray, transcript: str | None = None) -> PhoneStream:
+def phone_stream(samples: np.ndarray, transcript: str | None = None, recognizer: str = "phones") -> PhoneStream:
     """Timed ARPAbet phones of real speech: forced alignment to the transcript when it fits the audio,
-    else phone recognition (with a warning saying why the transcript was not used)."""
-    recognised = recognize(samples)
+    else recognition (with a warning saying why the transcript was not used). `recognizer`: "phones"
+    (allphone recognition) or "words" (word recognition, then alignment of what was heard: slower)."""
+    if recognizer not in RECOGNIZERS:
+        raise CafeTalkError(f"unknown recognizer '{recognizer}': use {' or '.join(RECOGNIZERS)}")
+    recognised = recognize(samples)  # also the yardstick a transcript's alignment is checked against
+
+    def fallback() -> Phones:
+        return recognize_words(samples) if recognizer == "words" else recognised
+
     if not transcript or not transcript.strip():
-        return PhoneStream(recognised, "recognition")
+        return PhoneStream(fallback(), "recognition")
     try:
         aligned, score = force_align(samples, transcript, with_score=True)
     except CafeTalkError as exc:
-        return PhoneStream(recognised, "recognition", f"transcript not used ({exc}); phones were recognised instead")
+        return PhoneStream(fallback(), "recognition", f"transcript not used ({exc}); phones were recognised instead")
     agreement = _agreement(aligned, recognised, len(samples) / SAMPLE_RATE)
     if agreement < MIN_AGREEMENT or score < MIN_SCORE_PER_FRAME:
-        return PhoneStream(recognised, "recognition",
+        return PhoneStream(fallback(), "recognition",
                            f"the transcript does not seem to match the audio (agreement with recognised phones "
                            f"{agreement:.2f} < {MIN_AGREEMENT} or alignment score {score:.1f} < "
                            f"{MIN_SCORE_PER_FRAME}); phones were recognised instead")
@@ -209,9 +217,11 @@ class PhoneticEncoder:
         return self
 
     def encode_clip(self, samples: np.ndarray, num_frames: int, transcript: str | None = None,
-                    phones: Phones | None = None) -> tuple[torch.Tensor, PhoneStream]:
-        """`phones`: timed phones from elsewhere (another aligner), used as they are instead of pocketsphinx."""
-        stream = PhoneStream(list(phones), "given") if phones is not None else phone_stream(samples, transcript)
+                    phones: Phones | None = None, recognizer: str = "phones") -> tuple[torch.Tensor, PhoneStream]:
+        """`phones`: timed phones from elsewhere (another aligner), used as they are instead of pocketsphinx;
+        `recognizer`: how phones are found without a (fitting) transcript (phone_stream)."""
+        stream = (PhoneStream(list(phones), "given") if phones is not None
+                  else phone_stream(samples, transcript, recognizer))
         return torch.from_numpy(features(samples, num_frames, stream.phones, arpabet_class)), stream
 
     def encode(self, samples: np.ndarray, num_frames: int) -> torch.Tensor:

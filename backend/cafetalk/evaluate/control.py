@@ -22,3 +22,22 @@ def control_rate(motion: np.ndarray, triplet: aus.Triplet) -> dict[str, float]:
         around = np.concatenate([curve[max(0, s - NEIGHBOURS):s], curve[e:e + NEIGHBOURS]])
         out[code] = float(curve[s:e].max() - (around.mean() if len(around) else 0.0))
     return out
+
+
+def slot_artifacts(motion: np.ndarray, uncontrolled: np.ndarray, triplet: aus.Triplet) -> dict[str, float]:
+    """What a control does inside its slot besides its AU: motion and `uncontrolled` (T, 52), the same
+    clip, emotion and seed generated with and without the triplet. Eq. 8 sees none of this.
+
+    - off_channel_change: mean |change| inside the slot on the channels the AUs do not drive
+      (blink timing, jaw, other expressions pulled along);
+    - flicker: mean |second difference| (frame-to-frame jitter) inside the slot, over all channels,
+      as a ratio to the uncontrolled motion's in the same frames (1: no added jitter).
+    """
+    s, e = triplet.start_frame, triplet.end_frame
+    driven = {arkit.INDEX[c] for code in triplet.aus for c in aus.channels_of(code)}
+    others = [i for i in range(arkit.NUM_PREDICTED) if i not in driven]
+    change = float(np.abs(motion[s:e, others] - uncontrolled[s:e, others]).mean())
+    lo, hi = max(0, s - 1), min(len(motion), e + 1)  # second differences centred on the slot's frames
+    jitter = np.abs(np.diff(motion[lo:hi, :arkit.NUM_PREDICTED], 2, axis=0)).mean()
+    ref = np.abs(np.diff(uncontrolled[lo:hi, :arkit.NUM_PREDICTED], 2, axis=0)).mean()
+    return {"off_channel_change": change, "flicker": float(jitter / max(ref, 1e-6))}

@@ -25,7 +25,7 @@ from ..data.corpus import generate as generate_corpus
 from ..data.performer import EMOTIONS, phone_class
 from ..errors import CafeTalkError
 from .baseline import rule_based
-from .control import control_rate
+from .control import control_rate, slot_artifacts
 from .lipsync import lipsync
 
 HELDOUT_SEED = 90_210  # the shipped default trains on seed 0; evaluation corpora use this one
@@ -155,7 +155,7 @@ def _load_classifier(folder: str | None):
 
 
 def _emotion(talk, corpus: Corpus, picks: list[int], gen: dict, classifier) -> dict:
-    from ..emotion_words import SYNONYMS, EmotionVocabulary
+    from ..emotion_words import EmotionVocabulary
     from ..text import build_text_encoder
 
     out: dict = {}
@@ -168,12 +168,12 @@ def _emotion(talk, corpus: Corpus, picks: list[int], gen: dict, classifier) -> d
     hits = [n == OPEN_VOCABULARY[w] for w, n in zip(words, nearest)]
     out["open_vocabulary_text"] = {"acc": round(float(np.mean(hits)), 3),
                                    "nearest": dict(zip(words, nearest))}
-    if set(EMOTIONS) <= set(SYNONYMS):  # the pipeline's mapping (text.vocabulary = synonyms)
-        vocab = EmotionVocabulary(enc, list(EMOTIONS))
-        mapped = [vocab.nearest(w) for w in words]
-        out["open_vocabulary_synonyms"] = {"acc": round(float(np.mean([m == OPEN_VOCABULARY[w] for w, m in
-                                                                         zip(words, mapped)])), 3),
-                                           "nearest": dict(zip(words, mapped))}
+    # the pipeline's mapping (text.vocabulary = synonyms)
+    vocab = EmotionVocabulary(enc, list(EMOTIONS))
+    mapped = [vocab.nearest(w) for w in words]
+    out["open_vocabulary_synonyms"] = {"acc": round(float(np.mean([m == OPEN_VOCABULARY[w] for w, m in
+                                                                     zip(words, mapped)])), 3),
+                                       "nearest": dict(zip(words, mapped))}
     if classifier is None:
         out["note"] = "no emotion classifier (weights/classifier): Acc/Div not measured"
         return out
@@ -214,30 +214,40 @@ def _control(talk, corpus: Corpus, picks: list[int], gen: dict) -> dict:
     if talk.model.adapter is None:
         return {"note": "stage-1 weights: no AU adapter, no Control Rate"}
     sb = f"cr_beta{STRONG_BETA:g}"
-    # report key -> generation options on top of the emotion (the slot's triplet is `trip`)
+    other = "frames" if talk.cfg.guidance.mask == "channels" else "channels"
+    # report key -> generation options on top of the emotion (the slot's triplet is `trip`); "cr" uses the
+    # weights' own guidance mask, f"cr_mask_{other}" the other one
     variants = {"cr": lambda trip: dict(controls=[trip]),
                 "cr_without_control": lambda trip: {},
-                "cr_without_mask_cfg": lambda trip: dict(controls=[trip], mask_cfg=False),
+                "cr_without_mask_cfg": lambda trip: dict(controls=[trip], cfg_mask="none"),
+                f"cr_mask_{other}": lambda trip: dict(controls=[trip], cfg_mask=other),
                 sb: lambda trip: dict(controls=[trip], beta=STRONG_BETA)}
     rates: dict[str, dict[str, list[float]]] = {k: {} for k in variants}
+    artifacts: dict[str, dict[str, list[float]]] = {k: {} for k in variants if k != "cr_without_control"}
     for emotion, code in CONFLICTS:
-        for i in picks[: max(1, len(picks) // 4)]:
+        for i in picks[: max(1, len(picks) // 2)]:
             clip = corpus[i]
             dur = len(clip.audio) / 16000
             if dur < 2.0:
                 continue
             start = round(dur / 2 - 0.5, 2)
             trip = aus.parse_triplet(f"{code}@{start}-{start + 1.0}")
-            for key, options in variants.items():
-                motion = _motion(talk.generate((clip.audio, 16000), emotion=emotion, intensity=1.0,
-                                               transcript=clip.meta["text"], **options(trip), **gen))
+            motions = {key: _motion(talk.generate((clip.audio, 16000), emotion=emotion, intensity=1.0,
+                                                  transcript=clip.meta["text"], **options(trip), **gen))
+                       for key, options in variants.items()}
+            for key, motion in motions.items():
                 for au, v in control_rate(motion, trip).items():
                     rates[key].setdefault(f"{emotion}+{au}", []).append(v)
-    out: dict = {}
+                if key in artifacts:
+                    for name, v in slot_artifacts(motion, motions["cr_without_control"], trip).items():
+                        artifacts[key].setdefault(name, []).append(v)
+    out: dict = {"guidance_mask": talk.cfg.guidance.mask}
     for key, per_pair in rates.items():
         means = {k: round(float(np.mean(v)), 4) for k, v in per_pair.items()}
         out[key] = means
         out[key + "_mean"] = round(float(np.mean(list(means.values()))), 4) if means else None
+    out["slot_artifacts"] = {key: {name: round(float(np.mean(v)), 4) for name, v in a.items()}
+                             for key, a in artifacts.items() if a}
     return out
 
 
@@ -362,16 +372,25 @@ def markdown(r: dict) -> str:
     if "control" in r and r["control"].get("cr"):
         c = r["control"]
         sb = f"cr_beta{STRONG_BETA:g}"
+        mask = c.get("guidance_mask", "frames")
+        other = next((k for k in c if k.startswith("cr_mask_") and not k.endswith("_mean")), None)
+        cols = [("cr", f"CR (beta 1, mask: {mask})"), (sb, f"beta {STRONG_BETA:g}")]
+        cols += [(other, f"mask: {other[len('cr_mask_'):]}")] if other else []
+        cols += [("cr_without_mask_cfg", "w/o mask-based CFG"), ("cr_without_control", "without the control")]
         lines += ["## Control Rate (Eq. 8) on conflicting conditions", "",
-                  f"| emotion + AU | CR (beta 1) | beta {STRONG_BETA:g} | w/o mask-based CFG | without the control |",
-                  "|---|---|---|---|---|"]
-        for k, v in c["cr"].items():
-            lines.append(f"| {k} | {v:.3f} | {c[sb].get(k, float('nan')):.3f} | "
-                         f"{c['cr_without_mask_cfg'].get(k, float('nan')):.3f} | "
-                         f"{c['cr_without_control'].get(k, float('nan')):.3f} |")
-        lines += [f"| **mean** | **{c['cr_mean']:.3f}** | {c[sb + '_mean']:.3f} | "
-                  f"{c['cr_without_mask_cfg_mean']:.3f} | "
-                  f"{c['cr_without_control_mean']:.3f} |", ""]
+                  "| emotion + AU | " + " | ".join(name for _, name in cols) + " |",
+                  "|---" * (len(cols) + 1) + "|"]
+        for k in c["cr"]:
+            lines.append(f"| {k} | " + " | ".join(f"{c[key].get(k, float('nan')):.3f}" for key, _ in cols) + " |")
+        lines += ["| **mean** | " + " | ".join(f"**{c[key + '_mean']:.3f}**" if key == "cr" else
+                                                f"{c[key + '_mean']:.3f}" for key, _ in cols) + " |", ""]
+        if c.get("slot_artifacts"):
+            lines += ["What the control changes inside its slot besides its AU (against the same clip and seed "
+                      "without it): mean |change| of the other channels, and frame-to-frame jitter as a ratio "
+                      "(1 = none added).", "", "| variant | off-channel change | flicker |", "|---|---|---|"]
+            for key, a in c["slot_artifacts"].items():
+                lines.append(f"| {dict(cols).get(key, key)} | {a['off_channel_change']:.3f} | {a['flicker']:.2f} |")
+            lines += [""]
     lines += ["## Targets", "", "| target | value | goal | met |", "|---|---|---|---|"]
     for k, val in r["verdict"]["values"].items():
         goal = TARGETS.get(k, "")

@@ -66,6 +66,19 @@ class DiffusionConfig:
     beta_end: float = 0.02
 
 
+# How Eq. 7's fine-grained term is masked. "frames" is the paper's Z_cfg: the slot's frames, every
+# channel. "channels" also masks it in space, to the ARKit channels the slot's AUs drive (Z_ctrl of
+# Eq. 6): swap-label training supervises the adapter only there (Eq. 6), so elsewhere
+# G_{A,C,F} - G_null is an unsupervised difference (blink timing, jaw) that "frames" adds to the slot.
+# "none" applies the term on every frame and channel (the w/o mask-based CFG ablation of Table 3).
+GUIDANCE_MASKS = ("channels", "frames", "none")
+
+
+@dataclass
+class GuidanceConfig:
+    mask: str = "frames"  # one of GUIDANCE_MASKS: the default for these weights; generate() can override it
+
+
 @dataclass
 class CafeTalkConfig:
     model: DiTConfig = field(default_factory=DiTConfig)
@@ -73,6 +86,7 @@ class CafeTalkConfig:
     audio: AudioConfig = field(default_factory=AudioConfig)
     text: TextConfig = field(default_factory=TextConfig)
     style: StyleConfig = field(default_factory=StyleConfig)
+    guidance: GuidanceConfig = field(default_factory=GuidanceConfig)
     emotions: list[str] = field(default_factory=lambda: [
         "neutral", "angry", "contempt", "disgusted", "fear", "happy", "sad", "surprised"])
     version: int = CONFIG_VERSION

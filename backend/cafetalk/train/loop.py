@@ -200,7 +200,10 @@ def build_model(tcfg: TrainConfig, corpus: Corpus, model_cfg: CafeTalkConfig | N
         if tcfg.adapter_layers:
             cfg.model.adapter_layers = tcfg.adapter_layers
         model = CafeTalkDiT(cfg)
-        missing = model.load_state_dict(base.state_dict(), strict=False).missing_keys
+        # the adapter always starts fresh (zero-initialised projection): an init that already has one
+        # (stage-2 weights such as weights/default) gives only its base
+        state = {k: v for k, v in base.state_dict().items() if not k.startswith("adapter.")}
+        missing = model.load_state_dict(state, strict=False).missing_keys
         assert all(k.startswith("adapter.") for k in missing)
         for p in model.base_parameters():  # the base is frozen in stage 2
             p.requires_grad_(False)
