@@ -172,6 +172,11 @@ def au_sequence(triplets: list[Triplet], num_frames: int) -> np.ndarray:
     return seq
 
 
+def triplet_columns(t: Triplet) -> list[int]:
+    """The ARKit channel columns (of the 51 predicted) that a triplet's AUs drive."""
+    return sorted({arkit.INDEX[c] for code in t.aus for c in channels_of(code)})
+
+
 def guidance_mask(triplets: list[Triplet], num_frames: int, beta: float, channels: bool = False) -> np.ndarray:
     """Z_cfg of Eq. 7 scaled by beta: each triplet's frames hold its beta (max where slots overlap). (T,).
 
@@ -182,7 +187,7 @@ def guidance_mask(triplets: list[Triplet], num_frames: int, beta: float, channel
         b = beta if t.beta is None else t.beta
         span = slice(t.start_frame, t.end_frame)
         if channels:
-            cols = sorted({arkit.INDEX[c] for code in t.aus for c in channels_of(code)})
+            cols = triplet_columns(t)
             z[span, cols] = np.maximum(z[span, cols], b)
         else:
             z[span] = np.maximum(z[span], b)
@@ -193,6 +198,5 @@ def control_mask(triplets: list[Triplet], num_frames: int) -> np.ndarray:
     """Z_ctrl of Eq. 6: 1 on the ARKit channels the triplets' AUs drive, on their frames. (T, 51)."""
     z = np.zeros((num_frames, arkit.NUM_PREDICTED), dtype=np.float32)
     for t in triplets:
-        cols = sorted({arkit.INDEX[c] for code in t.aus for c in channels_of(code)})
-        z[t.start_frame:t.end_frame, cols] = 1.0
+        z[t.start_frame:t.end_frame, triplet_columns(t)] = 1.0
     return z

@@ -155,6 +155,8 @@ def cmd_checkpoint_export(args: argparse.Namespace) -> int:
     model = checkpoint.load(args.src)
     if args.notes:
         model.cfg.notes = args.notes
+    if args.guidance_mask:
+        model.cfg.guidance.mask = args.guidance_mask
     checkpoint.save(model, args.out, half=args.half)
     size = sum(f.stat().st_size for f in Path(args.out).iterdir())
     print(f"wrote {args.out} ({size / 1e6:.1f} MB{', float16' if args.half else ''})", file=sys.stderr)
@@ -497,6 +499,8 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--out", required=True)
     x.add_argument("--half", action="store_true", help="store parameters as float16 (half the size)")
     x.add_argument("--notes", help="replace the config's notes (how these weights were made)")
+    x.add_argument("--guidance-mask", choices=("channels", "frames", "none"),
+                   help="set the weights' default Eq. 7 mask (generate's --cfg-mask when not given)")
     x.set_defaults(func=cmd_checkpoint_export)
     v = csub.add_parser("verify", help="check a checkpoint's hashes and that the model rebuilds")
     v.add_argument("folder")

@@ -34,7 +34,7 @@ def slot_artifacts(motion: np.ndarray, uncontrolled: np.ndarray, triplet: aus.Tr
       as a ratio to the uncontrolled motion's in the same frames (1: no added jitter).
     """
     s, e = triplet.start_frame, triplet.end_frame
-    driven = {arkit.INDEX[c] for code in triplet.aus for c in aus.channels_of(code)}
+    driven = aus.triplet_columns(triplet)
     others = [i for i in range(arkit.NUM_PREDICTED) if i not in driven]
     change = float(np.abs(motion[s:e, others] - uncontrolled[s:e, others]).mean())
     lo, hi = max(0, s - 1), min(len(motion), e + 1)  # second differences centred on the slot's frames
