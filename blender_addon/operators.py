@@ -143,6 +143,8 @@ class CAFETALK_OT_generate(CafeTalkOperator, bpy.types.Operator):
         request = dict(audio=bpy.path.abspath(sound.sound.filepath), out=self.out, emotion=s.emotion,
                        intensity=s.intensity, style=s.style, controls=controls, alpha=s.alpha, beta=s.beta,
                        recognizer=s.recognizer, steps=s.steps, seed=s.seed, fps=25.0)
+        if s.cfg_mask != "weights":
+            request["cfg_mask"] = s.cfg_mask
         if s.style_image:
             request["style_image"] = bpy.path.abspath(s.style_image)
         transcript = dialogue_for(sound, request["audio"])

@@ -45,6 +45,7 @@ class CAFETALK_PT_main(bpy.types.Panel):
         row = box.row(align=True)
         row.prop(s, "alpha")
         row.prop(s, "beta")
+        box.prop(s, "cfg_mask")
         row = box.row(align=True)
         row.prop(s, "steps")
         row.prop(s, "seed")

@@ -26,6 +26,13 @@ class CafeTalkSettings(bpy.types.PropertyGroup):
         items=[("phones", "Recognise phones", "Phone recognition: fast"),
                ("words", "Recognise words", "Word recognition, then alignment: fewer wrong lip closures, "
                 "about six times slower")])
+    cfg_mask: bpy.props.EnumProperty(
+        name="AU mask", default="weights",
+        description="Where an AU strip's guidance acts (Eq. 7)",
+        items=[("weights", "Weights' choice", "What the weights were shipped with"),
+               ("channels", "AU channels", "Only the strip AUs' own shape keys, on its frames: clean"),
+               ("frames", "Whole face", "Every shape key on the strip's frames (the paper): stronger, but "
+                "blinks and speech motion are redrawn inside the strip")])
     steps: bpy.props.IntProperty(name="Steps", default=25, min=1, max=1000)
     seed: bpy.props.IntProperty(name="Seed", default=0, min=0)
     sound_strip: bpy.props.StringProperty(name="Sound strip", description="Sequencer sound strip (empty: the first)")

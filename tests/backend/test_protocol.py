@@ -15,10 +15,11 @@ def test_parse_generate_and_controls():
     line = json.dumps({"v": 1, "type": "generate", "id": "r1", "audio": "a.wav", "out": "o.npz",
                        "controls": ["AU12@1-2", {"aus": ["AU01", "AU02"], "start": 2.5, "end": 3, "beta": 1.5},
                                     {"text": "a smirk", "start": 1, "end": 2}],
-                       "transcript": "go forward", "seal_lips": False, "recognizer": "words"})
+                       "transcript": "go forward", "seal_lips": False, "recognizer": "words",
+                       "cfg_mask": "frames"})
     kind, req = protocol.parse_request(line)
     assert kind == "generate" and req.id == "r1" and req.transcript == "go forward" and req.seal_lips is False
-    assert req.recognizer == "words"
+    assert req.recognizer == "words" and req.cfg_mask == "frames"
     assert req.controls == ["AU12@1-2", "AU01+AU02@2.5-3*1.5", "text:a smirk@1-2"]
     assert protocol.parse_request(protocol.request_line(req)) == ("generate", req)
 
