@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from cafetalk.audio.phones import ARPABET_CLASS, CLASS_INDEX, CLASSES
+from cafetalk.audio.phones import ARPABET_CLASS, CLASS_INDEX, CLASSES, normalise_transcript
 from cafetalk.audio.phonetic import (DIM, SymbolNoise, acoustic_features, arpabet_class, corrupt, features,
                                      frame_classes, phone_stream, soften)
 from cafetalk.cli import DEMO_CLIP
@@ -81,6 +81,11 @@ def test_phone_stream_uses_a_matching_transcript(goforward):
     assert [p for p, _, _ in stream.phones if p != "SIL"][:4] == ["G", "OW", "F", "AO"]
     recognised = phone_stream(goforward)
     assert recognised.source == "recognition" and len(recognised.phones) > 8
+    # numbers are spelled out as they are said, so a transcript with digits aligns too
+    assert normalise_transcript("Go forward, 10 meters! 2,500") == ["go", "forward", "ten", "meters", "two",
+                                                                  "thousand", "five", "hundred"]
+    digits = phone_stream(goforward, "Go forward, 10 meters!")
+    assert digits.source == "transcript" and digits.phones == stream.phones
 
 
 def test_word_recognition_then_alignment(goforward):

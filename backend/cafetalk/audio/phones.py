@@ -14,6 +14,7 @@ languages go through the English phone recogniser (see docs/lip-sync.md).
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,8 +70,29 @@ def _decoder(**kw):
     return Decoder(samprate=SAMPLE_RATE, loglevel="FATAL", **kw)
 
 
+_ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen " \
+        "sixteen seventeen eighteen nineteen".split()
+_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+def number_words(n: int) -> str:
+    """0..999999 spelled out as the dictionary spells it ("one hundred twenty three")."""
+    if n < 20:
+        return _ONES[n]
+    if n < 100:
+        return _TENS[n // 10] + ("" if n % 10 == 0 else " " + _ONES[n % 10])
+    if n < 1000:
+        return _ONES[n // 100] + " hundred" + ("" if n % 100 == 0 else " " + number_words(n % 100))
+    if n < 1_000_000:
+        return number_words(n // 1000) + " thousand" + ("" if n % 1000 == 0 else " " + number_words(n % 1000))
+    raise CafeTalkError(f"number {n} is too large to spell out")
+
+
 def normalise_transcript(text: str) -> list[str]:
-    """Words as the pronouncing dictionary spells them: lower case, letters, digits and apostrophes."""
+    """Words as the pronouncing dictionary spells them: lower case, letters and apostrophes; numbers
+    spelled out ("10" -> "ten", "2,500" -> "two thousand five hundred")."""
+    text = re.sub(r"(?<=\d),(?=\d{3})", "", text)  # thousands separators
+    text = re.sub(r"\d{1,6}", lambda m: f" {number_words(int(m.group()))} ", text)
     words = []
     for w in text.lower().replace("\u2019", "'").split():
         w = "".join(ch for ch in w if ch.isalnum() or ch == "'").strip("'")

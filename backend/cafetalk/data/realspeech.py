@@ -41,7 +41,7 @@ from typing import Callable
 import numpy as np
 
 from ..audio import SAMPLE_RATE, load_audio, prepare
-from ..audio.phones import ARPABET_CLASS, force_align, normalise_transcript
+from ..audio.phones import ARPABET_CLASS, force_align, normalise_transcript, number_words
 from ..errors import CafeTalkError
 from .corpus import MANIFEST, Clip, write_shard
 
@@ -135,24 +135,6 @@ MFA_REGISTER = {"falsetto": "falsetto", "falsetto2": "falsetto", "mfa_falsetto":
                 "mfa_exaggerated": "exaggerated"}
 
 NON_WORD = re.compile(r"[<>\[\]{}]")  # <cutoff-x>, [laughter], {CG}: events, not words
-_ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen " \
-        "sixteen seventeen eighteen nineteen".split()
-_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
-
-
-def number_words(n: int) -> str:
-    """0..999999 spelled out as the dictionary spells it ("one hundred twenty three")."""
-    if n < 20:
-        return _ONES[n]
-    if n < 100:
-        return _TENS[n // 10] + ("" if n % 10 == 0 else " " + _ONES[n % 10])
-    if n < 1000:
-        return _ONES[n // 100] + " hundred" + ("" if n % 100 == 0 else " " + number_words(n % 100))
-    if n < 1_000_000:
-        return number_words(n // 1000) + " thousand" + ("" if n % 1000 == 0 else " " + number_words(n % 1000))
-    raise CafeTalkError(f"number {n} is too large to spell out")
-
-
 @lru_cache(maxsize=1)
 def _lexicon():
     from pocketsphinx import Decoder
