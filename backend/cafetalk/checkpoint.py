@@ -1,5 +1,9 @@
 """Checkpoints: `model.safetensors` + `config.json` + `manifest.json` (sha256 of each file).
 
+The two training stages keep their parameters apart: `model.safetensors` holds the base (stage 1)
+and, for weights with the AU adapter, `adapter.safetensors` holds the adapter (stage 2), so the
+shipped base can be read alone and each file stays small.
+
 The model is rebuilt from the folder alone (nanoGPT's habit): config.json is the full
 CafeTalkConfig. Loading verifies every hash before reading a byte of tensor data, and safetensors
 never executes code, so a tampered or truncated file is refused with a clear message.
@@ -18,6 +22,7 @@ from .model import CafeTalkConfig, CafeTalkDiT
 from .model.config import from_dict, to_dict
 
 WEIGHTS = "model.safetensors"
+ADAPTER = "adapter.safetensors"
 CONFIG = "config.json"
 MANIFEST = "manifest.json"
 
@@ -41,13 +46,19 @@ def save(model: CafeTalkDiT, folder: str | Path, extra_files: dict[str, bytes] |
     params = {name for name, _ in model.named_parameters()}
     state = {k: (v.half() if half and k in params and v.is_floating_point() else v).detach().contiguous().cpu()
              for k, v in model.state_dict().items()}
-    tmp = out / (WEIGHTS + ".tmp")
-    save_file(state, str(tmp), metadata={"format": "cafetalk"})
-    os.replace(tmp, out / WEIGHTS)
+    parts = {WEIGHTS: {k: v for k, v in state.items() if not k.startswith("adapter.")},
+             ADAPTER: {k: v for k, v in state.items() if k.startswith("adapter.")}}
+    if not parts[ADAPTER]:
+        del parts[ADAPTER]
+        (out / ADAPTER).unlink(missing_ok=True)  # a stale adapter of an earlier save in this folder
+    for name, tensors in parts.items():
+        tmp = out / (name + ".tmp")
+        save_file(tensors, str(tmp), metadata={"format": "cafetalk"})
+        os.replace(tmp, out / name)
     (out / CONFIG).write_text(json.dumps(to_dict(model.cfg), indent=2) + "\n")
     for name, data in (extra_files or {}).items():
         (out / name).write_bytes(data)
-    return write_manifest(out, [WEIGHTS, CONFIG, *sorted(extra_files or {})])
+    return write_manifest(out, [*parts, CONFIG, *sorted(extra_files or {})])
 
 
 def write_manifest(folder: Path, files: list[str]) -> Path:
@@ -95,22 +106,25 @@ def load(folder: str | Path, device: torch.device | str = "cpu") -> CafeTalkDiT:
     """Verify and rebuild the model (eval mode) from a checkpoint folder."""
     from safetensors.torch import load_file
 
-    verify(folder)
+    files = verify(folder)
     cfg = load_config(folder)
     try:
         model = CafeTalkDiT(cfg)
     except Exception as exc:
         raise CafeTalkError(f"cannot build the model described by {Path(folder) / CONFIG}: {exc}") from None
     state = load_file(str(Path(folder) / WEIGHTS))
+    if ADAPTER in files:  # checkpoints written before the split hold the adapter in WEIGHTS
+        state.update(load_file(str(Path(folder) / ADAPTER)))
+    where = " + ".join(str(Path(folder) / n) for n in (WEIGHTS, ADAPTER) if n in files)
     try:
         result = model.load_state_dict(state, strict=False)
     except RuntimeError as exc:  # a tensor of the wrong shape
         reason = str(exc).strip().splitlines()[-1].strip()
-        raise CafeTalkError(f"{Path(folder) / WEIGHTS} does not match its config: {reason}") from None
+        raise CafeTalkError(f"{where} does not match its config: {reason}") from None
     if result.missing_keys or result.unexpected_keys:
-        raise CafeTalkError(f"{Path(folder) / WEIGHTS} does not match its config: missing "
+        raise CafeTalkError(f"{where} does not match its config: missing "
                             f"{result.missing_keys[:4]}, unexpected {result.unexpected_keys[:4]}")
     for name, tensor in state.items():
         if not torch.isfinite(tensor).all():
-            raise CafeTalkError(f"{Path(folder) / WEIGHTS}: tensor {name} holds NaN/inf - the training diverged")
+            raise CafeTalkError(f"{where}: tensor {name} holds NaN/inf - the training diverged")
     return model.to(device).eval()

@@ -1,3 +1,4 @@
+import copy
 import json
 import shutil
 
@@ -21,6 +22,29 @@ def test_round_trip_rebuilds_identical_model(weights_dir, tiny_model):
     x, t, c = torch.randn(1, 40, 51), torch.tensor([42]), conditions(batch=1)
     with torch.no_grad():
         assert torch.equal(model(x, t, c), tiny_model(x, t, c))
+
+
+def test_base_and_adapter_are_stored_apart(tiny_model, tmp_path):
+    """Stage-2 weights: the base in model.safetensors, the adapter in adapter.safetensors, both in the
+    manifest; a later save without an adapter into the same folder leaves no stale adapter behind."""
+    from safetensors import safe_open
+
+    assert tiny_model.adapter is not None
+    checkpoint.save(tiny_model, tmp_path / "w")
+    with safe_open(str(tmp_path / "w" / checkpoint.WEIGHTS), "pt") as f:
+        assert f.keys() and not any(k.startswith("adapter.") for k in f.keys())
+    with safe_open(str(tmp_path / "w" / checkpoint.ADAPTER), "pt") as f:
+        assert f.keys() and all(k.startswith("adapter.") for k in f.keys())
+    assert checkpoint.ADAPTER in json.loads((tmp_path / "w" / checkpoint.MANIFEST).read_text())["files"]
+    loaded = checkpoint.load(tmp_path / "w")
+    assert all(torch.equal(v, loaded.state_dict()[k]) for k, v in tiny_model.state_dict().items())
+    (tmp_path / "w" / checkpoint.ADAPTER).write_bytes(b"")  # a lost adapter is named
+    with pytest.raises(CafeTalkError, match="adapter.safetensors is corrupt"):
+        checkpoint.load(tmp_path / "w")
+    cfg = copy.deepcopy(tiny_model.cfg)
+    cfg.model.adapter = False
+    checkpoint.save(type(tiny_model)(cfg), tmp_path / "w")
+    assert not (tmp_path / "w" / checkpoint.ADAPTER).exists() and checkpoint.load(tmp_path / "w").adapter is None
 
 
 def test_corrupt_weights_are_refused(weights_dir, tmp_path):
