@@ -66,7 +66,8 @@ class GenerateRequest:
 _TYPES: dict[str, tuple[type, ...]] = {
     "id": (str,), "audio": (str,), "out": (str,), "emotion": (str,), "intensity": (int, float),
     "style": (int,), "style_image": (str, type(None)), "controls": (list,), "transcript": (str, type(None)),
-    "recognizer": (str,), "cfg_mask": (str, type(None)), "seal_lips": (bool,), "alpha": (int, float), "beta": (int, float), "steps": (int,), "sampler": (str,), "seed": (int,), "fps": (int, float),
+    "recognizer": (str,), "cfg_mask": (str, type(None)), "seal_lips": (bool,), "alpha": (int, float),
+    "beta": (int, float), "steps": (int,), "sampler": (str,), "seed": (int,), "fps": (int, float),
 }
 
 

@@ -149,9 +149,10 @@ def recognize(samples: np.ndarray) -> Phones:
 RECOGNIZERS = ("phones", "words")  # how phones are found without a transcript (docs/lip-sync.md compares them)
 
 
-def recognize_words(samples: np.ndarray) -> Phones:
+def recognize_words(samples: np.ndarray, allphone: Phones | None = None) -> Phones:
     """Word recognition (pocketsphinx's en-us LM and dictionary), then forced alignment of the hypothesis.
-    Falls back to phone recognition where no words are heard or the hypothesis does not align."""
+    Falls back to phone recognition (`allphone`, when the caller already has it) where no words are heard
+    or the hypothesis does not align."""
     decoder = _decoder()
     decoder.start_utt()
     decoder.process_raw(_raw(samples), full_utt=True)
@@ -163,4 +164,4 @@ def recognize_words(samples: np.ndarray) -> Phones:
             return force_align(samples, text)
         except CafeTalkError:
             pass
-    return recognize(samples)
+    return recognize(samples) if allphone is None else allphone

@@ -126,12 +126,14 @@ def phone_stream(samples: np.ndarray, transcript: str | None = None, recognizer:
     (allphone recognition) or "words" (word recognition, then alignment of what was heard: slower)."""
     if recognizer not in RECOGNIZERS:
         raise CafeTalkError(f"unknown recognizer '{recognizer}': use {' or '.join(RECOGNIZERS)}")
-    recognised = recognize(samples)  # also the yardstick a transcript's alignment is checked against
+    given = bool(transcript and transcript.strip())
+    # phone recognition: the "phones" result, and the yardstick a transcript's alignment is checked against
+    recognised = recognize(samples) if given or recognizer == "phones" else None
 
     def fallback() -> Phones:
-        return recognize_words(samples) if recognizer == "words" else recognised
+        return recognize_words(samples, recognised) if recognizer == "words" else recognised
 
-    if not transcript or not transcript.strip():
+    if not given:
         return PhoneStream(fallback(), "recognition")
     try:
         aligned, score = force_align(samples, transcript, with_score=True)
