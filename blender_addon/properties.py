@@ -31,6 +31,8 @@ class CafeTalkSettings(bpy.types.PropertyGroup):
         description="Where an AU strip's guidance acts (Eq. 7)",
         items=[("weights", "Weights' choice", "What the weights were shipped with"),
                ("channels", "AU channels", "Only the strip AUs' own shape keys, on its frames: clean"),
+               ("opposing", "AU + opposing", "The strip AUs' shape keys and those pulling the other way "
+                "(a smile also clears a frown), on its frames"),
                ("frames", "Whole face", "Every shape key on the strip's frames (the paper): stronger, but "
                 "blinks and speech motion are redrawn inside the strip")])
     steps: bpy.props.IntProperty(name="Steps", default=25, min=1, max=1000)

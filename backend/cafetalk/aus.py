@@ -49,6 +49,16 @@ VOCABULARY: dict[str, tuple[str, tuple[str, ...], bool]] = {
 }
 AUS: tuple[str, ...] = tuple(VOCABULARY)
 
+# AUs that pull the same feature the other way (FACS antagonists): brows raised / lowered, upper lid
+# raised / tightened, lip corners up / down, lips stretched / puckered. Eq. 7's "opposing" mask lets
+# a slot's AU term also move these channels, so a smile can replace the frown of an angry clip.
+OPPOSING: dict[str, tuple[str, ...]] = {
+    "AU01": ("AU04",), "AU02": ("AU04",), "AU04": ("AU01", "AU02"),
+    "AU05": ("AU07",), "AU07": ("AU05",),
+    "AU12": ("AU15",), "AU15": ("AU12",),
+    "AU18": ("AU20",), "AU20": ("AU18",),
+}
+
 
 def _side(channel: str, side: str) -> bool:
     return not channel.endswith("Left" if side == "R" else "Right")
@@ -172,22 +182,32 @@ def au_sequence(triplets: list[Triplet], num_frames: int) -> np.ndarray:
     return seq
 
 
-def triplet_columns(t: Triplet) -> list[int]:
-    """The ARKit channel columns (of the 51 predicted) that a triplet's AUs drive."""
-    return sorted({arkit.INDEX[c] for code in t.aus for c in channels_of(code)})
+def triplet_columns(t: Triplet, opposing: bool = False) -> list[int]:
+    """The ARKit channel columns (of the 51 predicted) that a triplet's AUs drive; `opposing` adds those of
+    the AUs that pull against them (OPPOSING), on the same side for a sided code (L12 -> L15)."""
+    codes = list(t.aus)
+    if opposing:
+        for code in t.aus:
+            side, au = (code[0], "AU" + code[1:]) if code[0] in "LR" else ("", code)
+            codes += [side + o[2:] if side and VOCABULARY[o][2] else o for o in OPPOSING.get(au, ())]
+    return sorted({arkit.INDEX[c] for code in codes for c in channels_of(code)})
 
 
-def guidance_mask(triplets: list[Triplet], num_frames: int, beta: float, channels: bool = False) -> np.ndarray:
+def guidance_mask(triplets: list[Triplet], num_frames: int, beta: float, mask: str = "frames") -> np.ndarray:
     """Z_cfg of Eq. 7 scaled by beta: each triplet's frames hold its beta (max where slots overlap). (T,).
 
-    channels=True also masks in space, like Z_ctrl: only the ARKit channels of the triplet's AUs hold
-    its beta (model/config.py GUIDANCE_MASKS says why). (T, 51)."""
-    z = np.zeros((num_frames, arkit.NUM_PREDICTED) if channels else num_frames, dtype=np.float32)
+    mask="channels" also masks in space, like Z_ctrl: only the ARKit channels of the triplet's AUs hold
+    its beta; "opposing" adds the channels of their opposing AUs (model/config.py GUIDANCE_MASKS says
+    why). (T, 51)."""
+    if mask not in ("frames", "channels", "opposing"):
+        raise ValueError(f"unknown guidance mask '{mask}'")
+    spatial = mask != "frames"
+    z = np.zeros((num_frames, arkit.NUM_PREDICTED) if spatial else num_frames, dtype=np.float32)
     for t in triplets:
         b = beta if t.beta is None else t.beta
         span = slice(t.start_frame, t.end_frame)
-        if channels:
-            cols = triplet_columns(t)
+        if spatial:
+            cols = triplet_columns(t, opposing=mask == "opposing")
             z[span, cols] = np.maximum(z[span, cols], b)
         else:
             z[span] = np.maximum(z[span], b)

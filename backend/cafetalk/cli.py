@@ -29,9 +29,13 @@ def _generate_args(p: argparse.ArgumentParser) -> None:
                    help="keep the model's lips as generated (default: sealed on p/b/m and f/v of the phone stream)")
     p.add_argument("--alpha", type=float, default=1.0, help="overall guidance scale of Eq. 7 (default 1)")
     p.add_argument("--beta", type=float, default=1.0, help="AU intensity: guidance inside control slots (default 1)")
-    p.add_argument("--cfg-mask", choices=("channels", "frames", "none"),
+    p.add_argument("--cfg-mask", choices=("channels", "opposing", "frames", "none"),
                    help="where the AU guidance term of Eq. 7 acts: the slots' frames on the AUs' channels, "
-                        "the slots' frames (the paper), everywhere (default: the weights' choice)")
+                        "also on the channels of opposing AUs, the slots' frames (the paper), everywhere "
+                        "(default: the weights' choice)")
+    p.add_argument("--cfg-reference", choices=("null", "coarse"),
+                   help="what the AU guidance term is measured from: the unconditional prediction (Eq. 7 as "
+                        "printed) or the audio+coarse one (the adapter's own change) (default: the weights' choice)")
     p.add_argument("--steps", type=int, default=25, help="denoising steps (default 25)")
     p.add_argument("--sampler", choices=("ddim", "ddpm"), default="ddim")
     p.add_argument("--seed", type=int, default=0)
@@ -69,6 +73,7 @@ def _run_generate(args: argparse.Namespace, audio: str, outputs: list[Path], plo
                              recognizer=args.recognizer,
                              seal_lips=args.seal_lips,
                              alpha=args.alpha, beta=args.beta, cfg_mask=args.cfg_mask,
+                             cfg_reference=args.cfg_reference,
                              steps=args.steps, sampler=args.sampler, seed=args.seed, fps=args.fps,
                              max_seconds=args.max_minutes * 60, progress=progress)
     for note in anim.settings.get("notes", []):
@@ -157,6 +162,8 @@ def cmd_checkpoint_export(args: argparse.Namespace) -> int:
         model.cfg.notes = args.notes
     if args.guidance_mask:
         model.cfg.guidance.mask = args.guidance_mask
+    if args.guidance_reference:
+        model.cfg.guidance.reference = args.guidance_reference
     checkpoint.save(model, args.out, half=args.half)
     size = sum(f.stat().st_size for f in Path(args.out).iterdir())
     print(f"wrote {args.out} ({size / 1e6:.1f} MB{', float16' if args.half else ''})", file=sys.stderr)
@@ -499,8 +506,10 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--out", required=True)
     x.add_argument("--half", action="store_true", help="store parameters as float16 (half the size)")
     x.add_argument("--notes", help="replace the config's notes (how these weights were made)")
-    x.add_argument("--guidance-mask", choices=("channels", "frames", "none"),
+    x.add_argument("--guidance-mask", choices=("channels", "opposing", "frames", "none"),
                    help="set the weights' default Eq. 7 mask (generate's --cfg-mask when not given)")
+    x.add_argument("--guidance-reference", choices=("null", "coarse"),
+                   help="set the weights' default Eq. 7 reference (generate's --cfg-reference when not given)")
     x.set_defaults(func=cmd_checkpoint_export)
     v = csub.add_parser("verify", help="check a checkpoint's hashes and that the model rebuilds")
     v.add_argument("folder")

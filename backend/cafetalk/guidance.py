@@ -1,6 +1,9 @@
 """Mask-based classifier-free guidance (Eq. 7): the one place that combines the predictions.
 
-    M0_hat = G_null + alpha (G_{A,C} - G_null) + beta Z_cfg (.) (G_{A,C,F} - G_null)
+    M0_hat = G_null + alpha (G_{A,C} - G_null) + beta Z_cfg (.) (G_{A,C,F} - G_ref)
+
+with G_ref = G_null as Eq. 7 prints it, or G_ref = G_{A,C} ("coarse": the adapter's own
+contribution, model/config.py GUIDANCE_REFERENCES).
 
 G_null drops audio and coarse conditions, G_{A,C} keeps them, G_{A,C,F} also feeds the AU adapter.
 Z_cfg marks the frames of the user's triplets, so the fine-grained term cannot leak into
@@ -16,8 +19,11 @@ from .model import CafeTalkDiT, Conditions, concat
 
 
 def guided_x0(model: CafeTalkDiT, x_t: torch.Tensor, t: torch.Tensor, cond: Conditions, alpha: float,
-              z_cfg: torch.Tensor | None) -> torch.Tensor:
-    """x_t (B, T, C); t (B,); z_cfg (B, T) or (B, T, C): beta-scaled Z_cfg, or None without fine-grained controls."""
+              z_cfg: torch.Tensor | None, reference: str = "null") -> torch.Tensor:
+    """x_t (B, T, C); t (B,); z_cfg (B, T) or (B, T, C): beta-scaled Z_cfg, or None without fine-grained controls;
+    reference: "null" or "coarse", the prediction the fine-grained term is measured from."""
+    if reference not in ("null", "coarse"):
+        raise ValueError(f"unknown guidance reference '{reference}'")
     fine = z_cfg is not None and cond.aus is not None and model.adapter is not None and bool((z_cfg != 0).any())
     branches = [cond.with_flags(audio=False, coarse=False, aus=False),  # G_null
                 cond.with_flags(audio=True, coarse=True, aus=False)]  # G_{A,C}
@@ -29,5 +35,6 @@ def guided_x0(model: CafeTalkDiT, x_t: torch.Tensor, t: torch.Tensor, cond: Cond
     x0 = g[0] + alpha * (g[1] - g[0])  # (B, T, C)
     if fine:
         z = z_cfg[:, :, None] if z_cfg.dim() == 2 else z_cfg  # (B, T, 1) or (B, T, C)
-        x0 = x0 + z.to(x0.dtype) * (g[2] - g[0])  # (B, T, C)
+        ref = g[0] if reference == "null" else g[1]  # G_null or G_{A,C}
+        x0 = x0 + z.to(x0.dtype) * (g[2] - ref)  # (B, T, C)
     return x0

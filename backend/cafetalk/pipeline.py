@@ -26,7 +26,7 @@ from .audio.phones import RECOGNIZERS
 from .diffusion import SAMPLERS, GaussianDiffusion
 from .errors import CafeTalkError
 from .model import CafeTalkDiT, Conditions
-from .model.config import GUIDANCE_MASKS
+from .model.config import GUIDANCE_MASKS, GUIDANCE_REFERENCES
 from .sampler import Cancelled, sample_window
 from .windows import Window, generate_windows, plan_windows
 
@@ -193,7 +193,7 @@ class CafeTalk:
                  alpha: float = 1.0, beta: float = 1.0,
                  steps: int = 25, sampler: str = "ddim", seed: int = 0, fps: float = 25.0,
                  overlap: int | None = None, max_seconds: float | None = None, cfg_mask: str | None = None,
-                 seal_lips: bool = True,
+                 cfg_reference: str | None = None, seal_lips: bool = True,
                  progress: Progress | None = None, cancel: Callable[[], bool] | None = None) -> Animation:
         """Speech (+ coarse and fine-grained controls) -> ARKit animation. Raises CafeTalkError on bad input.
         `transcript`: the words spoken (phonetic weights align it to the audio for exact lip-sync; a transcript
@@ -204,8 +204,10 @@ class CafeTalk:
         `phones`: the clip's timed phones from another aligner, [(ARPAbet phone or viseme class, start s, end s)],
         used instead of pocketsphinx (phonetic weights only).
         `cfg_mask`: where Eq. 7's fine-grained term applies: "frames" (the paper's Z_cfg: the slots' frames),
-        "channels" (those frames, on the slot AUs' channels only), "none" (everywhere: the ablation of
-        Table 3); default: the weights' `guidance.mask`.
+        "channels" (those frames, on the slot AUs' channels only), "opposing" (also the channels of the AUs
+        that pull against them), "none" (everywhere: the ablation of Table 3); default: the weights'
+        `guidance.mask`. `cfg_reference`: what that term is measured from, "null" (Eq. 7 as printed) or
+        "coarse" (the adapter's own contribution); default: the weights' `guidance.reference`.
         `seal_lips`: with phonetic weights, lips are sealed on the bilabials (p, b, m) and the lower lip put
         on the teeth on f/v of the phone stream, as an animator keys them (data/performer.py `seal_lips`)."""
         # ---- check everything before any heavy work
@@ -219,6 +221,10 @@ class CafeTalk:
         cfg_mask = self.cfg.guidance.mask if cfg_mask is None else cfg_mask
         if cfg_mask not in GUIDANCE_MASKS:
             raise CafeTalkError(f"unknown guidance mask '{cfg_mask}': use {', '.join(GUIDANCE_MASKS)}")
+        cfg_reference = self.cfg.guidance.reference if cfg_reference is None else cfg_reference
+        if cfg_reference not in GUIDANCE_REFERENCES:
+            raise CafeTalkError(f"unknown guidance reference '{cfg_reference}': use "
+                                f"{' or '.join(GUIDANCE_REFERENCES)}")
         if sampler not in SAMPLERS:
             raise CafeTalkError(f"unknown sampler '{sampler}': use {' or '.join(SAMPLERS)}")
         if not isinstance(steps, int) or not 1 <= steps <= self.diffusion.num_train_timesteps:
@@ -260,7 +266,7 @@ class CafeTalk:
         style_vec = self.embed_style(style, style_image).to(self.device)  # (1,) or (1, Ds)
         au_seq = torch.from_numpy(aus.au_sequence(triplets, num_frames))  # (N, U)
         z_cfg = torch.from_numpy(aus.guidance_mask(triplets, num_frames, beta,
-                                                   channels=cfg_mask == "channels"))  # (N,) or (N, 51)
+                                                   mask="frames" if cfg_mask == "none" else cfg_mask))  # (N,) or (N, 51)
         if cfg_mask == "none" and triplets:  # ablation (Table 3, w/o mask-based CFG): the fine term everywhere
             z_cfg = torch.full_like(z_cfg, float(z_cfg.max()))
 
@@ -307,7 +313,8 @@ class CafeTalk:
 
         def sample(cond: Conditions, z: torch.Tensor | None, known: torch.Tensor | None) -> torch.Tensor:
             return sample_window(self.model, self.diffusion, cond, alpha=alpha, z_cfg=z, steps=steps,
-                                 sampler=sampler, generator=generator, known=known, on_step=on_step)
+                                 sampler=sampler, generator=generator, known=known, on_step=on_step,
+                                 reference=cfg_reference)
 
         x = generate_windows(num_frames, window, overlap, self.cfg.model.num_channels,
                              conditions_for, z_cfg_for, sample)  # (N, 51) normalised
@@ -321,7 +328,8 @@ class CafeTalk:
 
             seal(full, [(arpabet_class(p), a, b) for p, a, b in stream.phones])
         settings = dict(emotion=emotion, intensity=intensity, style=style if style_image is None else str(style_image),
-                        alpha=alpha, beta=beta, cfg_mask=cfg_mask, steps=steps, sampler=sampler, seed=seed,
+                        alpha=alpha, beta=beta, cfg_mask=cfg_mask, cfg_reference=cfg_reference, steps=steps,
+                        sampler=sampler, seed=seed,
                         audio=clip.source,
                         weights=str(self.weights) if self.weights else None, notes=notes,
                         phones=stream.source if stream is not None else None,

@@ -10,7 +10,8 @@ Client -> backend
    "controls":["AU12@1.0-2.0", {"aus":["AU01","AU02"],"start":2.5,"end":3.0,"beta":1.5}],
    "transcript":"the words spoken" (optional: aligned to the audio for exact lip-sync), "seal_lips":true,
    "recognizer":"phones"|"words" (optional: how phones are found without a transcript),
-   "cfg_mask":"channels"|"frames"|"none"|null (optional: where the AU term of Eq. 7 acts; null: the weights'),
+   "cfg_mask":"channels"|"opposing"|"frames"|"none"|null (optional: where the AU term of Eq. 7 acts; null: the weights'),
+   "cfg_reference":"null"|"coarse"|null (optional: what the AU term is measured from; null: the weights'),
    "alpha":1.0,"beta":1.0,"steps":25,"sampler":"ddim","seed":0,"fps":25}
   {"v":1,"type":"cancel","id":"r1"}                         cancel between two denoising steps
   {"v":1,"type":"shutdown"}
@@ -54,6 +55,7 @@ class GenerateRequest:
     transcript: str | None = None  # the words spoken (forced alignment), or None (phone recognition)
     recognizer: str = "phones"  # without a transcript: phone recognition, or "words" (then alignment)
     cfg_mask: str | None = None  # where Eq. 7's AU term acts (pipeline.generate); None: the weights' choice
+    cfg_reference: str | None = None  # what Eq. 7's AU term is measured from; None: the weights' choice
     seal_lips: bool = True  # lips sealed on p/b/m, lower lip on the teeth on f/v, from the phone stream
     alpha: float = 1.0
     beta: float = 1.0
@@ -66,7 +68,8 @@ class GenerateRequest:
 _TYPES: dict[str, tuple[type, ...]] = {
     "id": (str,), "audio": (str,), "out": (str,), "emotion": (str,), "intensity": (int, float),
     "style": (int,), "style_image": (str, type(None)), "controls": (list,), "transcript": (str, type(None)),
-    "recognizer": (str,), "cfg_mask": (str, type(None)), "seal_lips": (bool,), "alpha": (int, float),
+    "recognizer": (str,), "cfg_mask": (str, type(None)),
+    "cfg_reference": (str, type(None)), "seal_lips": (bool,), "alpha": (int, float),
     "beta": (int, float), "steps": (int,), "sampler": (str,), "seed": (int,), "fps": (int, float),
 }
 

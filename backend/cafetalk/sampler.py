@@ -22,8 +22,10 @@ class Cancelled(Exception):
 @torch.no_grad()
 def sample_window(model: CafeTalkDiT, diffusion: GaussianDiffusion, cond: Conditions, *, alpha: float,
                   z_cfg: torch.Tensor | None, steps: int, sampler: str, generator: torch.Generator,
-                  known: torch.Tensor | None = None, on_step: Callable[[], None] | None = None) -> torch.Tensor:
-    """Denoise one window. cond: batch 1, T frames; known: (K, C) normalised motion for the first K frames.
+                  known: torch.Tensor | None = None, on_step: Callable[[], None] | None = None,
+                  reference: str = "null") -> torch.Tensor:
+    """Denoise one window. cond: batch 1, T frames; known: (K, C) normalised motion for the first K frames;
+    reference: what Eq. 7's AU term is measured from (guidance.guided_x0).
 
     Returns x0 (1, T, C) in normalised space.
     """
@@ -37,7 +39,7 @@ def sample_window(model: CafeTalkDiT, diffusion: GaussianDiffusion, cond: Condit
     ts = diffusion.timesteps(steps)
     for i, t in enumerate(ts):
         t_batch = torch.full((1,), t, dtype=torch.long, device=device)
-        x0 = guided_x0(model, x, t_batch, cond, alpha, z_cfg)  # (1, T, C)
+        x0 = guided_x0(model, x, t_batch, cond, alpha, z_cfg, reference)  # (1, T, C)
         if known is not None:
             x0[:, :known.shape[0]] = known  # inpainting: hold the overlap fixed
         t_prev = ts[i + 1] if i + 1 < len(ts) else -1

@@ -91,7 +91,7 @@ class Server:
         try:
             anim = talk.generate(req.audio, emotion=req.emotion, intensity=req.intensity, style=req.style,
                                  style_image=req.style_image, controls=req.controls, transcript=req.transcript,
-                                 recognizer=req.recognizer, cfg_mask=req.cfg_mask,
+                                 recognizer=req.recognizer, cfg_mask=req.cfg_mask, cfg_reference=req.cfg_reference,
                                  seal_lips=req.seal_lips,
                                  alpha=req.alpha,
                                  beta=req.beta, steps=req.steps, sampler=req.sampler, seed=req.seed, fps=req.fps,

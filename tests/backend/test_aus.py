@@ -54,10 +54,18 @@ def test_frame_masks():
 
     z = aus.guidance_mask(trips, 30, beta=1.0)
     assert np.allclose(z[10:15], 1.0) and np.allclose(z[15:25], 2.0) and z[:10].sum() == 0 and z[25:].sum() == 0
-    zc = aus.guidance_mask(trips, 30, beta=1.0, channels=True)  # masked in space too: the AUs' channels
+    zc = aus.guidance_mask(trips, 30, beta=1.0, mask="channels")  # masked in space too: the AUs' channels
     assert zc.shape == (30, 51) and np.allclose(zc.max(1), z)
     assert {arkit.PREDICTED[c] for c in np.nonzero(zc[12])[0]} == {"mouthSmileLeft", "mouthSmileRight"}
     assert zc[22, arkit.PREDICTED.index("browOuterUpLeft")] == 2.0 and zc[22].sum() == 2.0
+
+    zo = aus.guidance_mask(trips, 30, beta=1.0, mask="opposing")  # and the channels of opposing AUs, same side
+    assert {arkit.PREDICTED[c] for c in np.nonzero(zo[12])[0]} == {"mouthSmileLeft", "mouthSmileRight",
+                                                                   "mouthFrownLeft", "mouthFrownRight"}
+    assert {arkit.PREDICTED[c] for c in np.nonzero(zo[22])[0]} == {"browOuterUpLeft", "browDownLeft"}
+    assert np.allclose(zo * (zc > 0), zc)  # a superset of the channel mask, with the same betas
+    with pytest.raises(ValueError, match="mask"):
+        aus.guidance_mask(trips, 30, beta=1.0, mask="everywhere")
 
     ctrl = aus.control_mask(trips, 30)
     assert ctrl.shape == (30, 51)

@@ -97,10 +97,12 @@ def test_export_half_keeps_the_model(weights_dir, tmp_path):
     from cafetalk.cli import main
 
     assert main(["checkpoint", "export", str(weights_dir), "--out", str(tmp_path / "h"), "--half",
-                 "--notes", "shipped", "--guidance-mask", "channels"]) == 0
+                 "--notes", "shipped", "--guidance-mask", "opposing", "--guidance-reference", "coarse"]) == 0
     full, half = checkpoint.load(weights_dir), checkpoint.load(tmp_path / "h")
-    assert half.cfg.notes == "shipped" and half.cfg.guidance.mask == "channels"
-    assert full.cfg.guidance.mask == "frames"  # the paper's Eq. 7 unless the weights say otherwise
+    assert half.cfg.notes == "shipped" and half.cfg.guidance.mask == "opposing"
+    assert half.cfg.guidance.reference == "coarse"
+    # the paper's Eq. 7 unless the weights say otherwise
+    assert full.cfg.guidance.mask == "frames" and full.cfg.guidance.reference == "null"
     assert (tmp_path / "h" / "model.safetensors").stat().st_size < 0.7 * (weights_dir / "model.safetensors").stat().st_size
     for (name, a), b in zip(full.state_dict().items(), half.state_dict().values()):
         assert b.dtype == a.dtype and torch.allclose(a, b, atol=2e-3 * (1 + a.abs().max())), name

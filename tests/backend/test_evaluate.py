@@ -99,8 +99,10 @@ def test_cafetalk_evaluate(weights_dir, corpus_dir, tmp_path):
     assert report["real"]["model_transcript"]["bilabials"] == 1
     assert report["real"]["baseline_transcript"]["closure_rate"] == 1.0
     assert report["control"]["cr"] and "cr_mean" in report["control"] and report["control"]["cr_without_mask_cfg"]
-    other = "cr_mask_channels" if report["control"]["guidance_mask"] == "frames" else "cr_mask_frames"
-    assert report["control"][other] and report["control"]["slot_artifacts"]["cr"]["flicker"] > 0
+    c = report["control"]
+    others = {f"cr_mask_{m}" for m in ("channels", "opposing", "frames") if m != c["guidance_mask"]}
+    assert len(others) == 2 and all(c[k] for k in others) and c["slot_artifacts"]["cr"]["flicker"] > 0
+    assert c["cr_reference_coarse" if c["guidance_reference"] == "null" else "cr_reference_null"]
     assert "off-channel change" in (out / "report.md").read_text()
     assert "open_vocabulary_text" in report["emotion"]
     assert "closure_with_transcript" in report["verdict"]["values"]

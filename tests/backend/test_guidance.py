@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from cafetalk.guidance import guided_x0
@@ -47,3 +48,25 @@ def test_channel_masked_eq7_touches_only_the_masked_channels(tiny_model):
     assert torch.allclose(masked[:, :, off], alpha_only[:, :, off], atol=1e-6)
     assert torch.allclose(masked[:, 10:20, ~off], frames[:, 10:20, ~off], atol=1e-6)
     assert not torch.allclose(frames[:, 10:20, off], alpha_only[:, 10:20, off], atol=1e-4)
+
+
+def test_coarse_reference_gives_the_au_conditioned_prediction_at_beta_one(tiny_model):
+    x, t = torch.randn(1, 40, 51), torch.tensor([300])
+    c = conditions(batch=1)
+    z = torch.zeros(1, 40)
+    z[:, 10:20] = 1.0
+    with torch.no_grad():
+        coarse = guided_x0(tiny_model, x, t, c, alpha=1.0, z_cfg=z, reference="coarse")
+        null = guided_x0(tiny_model, x, t, c, alpha=1.0, z_cfg=z)
+        g_null = tiny_model(x, t, c.with_flags(False, False, False))
+        g_ac = tiny_model(x, t, c.with_flags(True, True, False))
+        g_acf = tiny_model(x, t, c.with_flags(True, True, True))
+        strong = guided_x0(tiny_model, x, t, c, alpha=2.0, z_cfg=2 * z, reference="coarse")
+    # inside the slot: exactly G_{A,C,F}; outside: G_{A,C}; Eq. 7 as printed adds G_{A,C} - G_null on top
+    assert torch.allclose(coarse[:, 10:20], g_acf[:, 10:20], atol=1e-5)
+    assert torch.allclose(coarse[:, :10], g_ac[:, :10], atol=1e-5)
+    assert torch.allclose(null[:, 10:20] - coarse[:, 10:20], (g_ac - g_null)[:, 10:20], atol=1e-5)
+    expected = g_null + 2.0 * (g_ac - g_null) + 2 * z[:, :, None] * (g_acf - g_ac)
+    assert torch.allclose(strong, expected, atol=1e-5)
+    with pytest.raises(ValueError, match="reference"):
+        guided_x0(tiny_model, x, t, c, alpha=1.0, z_cfg=z, reference="uncond")

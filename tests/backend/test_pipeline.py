@@ -50,6 +50,21 @@ def test_controls_change_only_their_slot_by_eq7(talk, speech_wav):
     assert np.abs(base[:10] - spread[:10]).mean() > 2 * np.abs(base[:10] - ctrl[:10]).mean()
 
 
+def test_guidance_reference_and_opposing_mask(talk, speech_wav):
+    kw = dict(steps=3, seed=1, controls=["AU12@1.0-2.0"], beta=2.0)
+    null = talk.generate(speech_wav, **kw)
+    coarse = talk.generate(speech_wav, cfg_reference="coarse", **kw)
+    assert null.settings["cfg_reference"] == talk.cfg.guidance.reference == "null"
+    assert coarse.settings["cfg_reference"] == "coarse"
+    assert not np.allclose(null.blendshapes[25:50], coarse.blendshapes[25:50])
+    opposing = talk.generate(speech_wav, cfg_mask="opposing", **kw)
+    assert opposing.settings["cfg_mask"] == "opposing"
+    with pytest.raises(CafeTalkError, match="guidance reference 'eq7'"):
+        talk.generate(speech_wav, cfg_reference="eq7", **kw)
+    with pytest.raises(CafeTalkError, match="guidance mask 'slots'"):
+        talk.generate(speech_wav, cfg_mask="slots", **kw)
+
+
 def test_progress_and_cancel(talk, speech_wav):
     seen = []
     talk.generate(speech_wav, steps=3, progress=lambda f, m: seen.append(f))

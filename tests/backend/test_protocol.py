@@ -16,10 +16,10 @@ def test_parse_generate_and_controls():
                        "controls": ["AU12@1-2", {"aus": ["AU01", "AU02"], "start": 2.5, "end": 3, "beta": 1.5},
                                     {"text": "a smirk", "start": 1, "end": 2}],
                        "transcript": "go forward", "seal_lips": False, "recognizer": "words",
-                       "cfg_mask": "frames"})
+                       "cfg_mask": "frames", "cfg_reference": "coarse"})
     kind, req = protocol.parse_request(line)
     assert kind == "generate" and req.id == "r1" and req.transcript == "go forward" and req.seal_lips is False
-    assert req.recognizer == "words" and req.cfg_mask == "frames"
+    assert req.recognizer == "words" and req.cfg_mask == "frames" and req.cfg_reference == "coarse"
     assert req.controls == ["AU12@1-2", "AU01+AU02@2.5-3*1.5", "text:a smirk@1-2"]
     assert protocol.parse_request(protocol.request_line(req)) == ("generate", req)
 

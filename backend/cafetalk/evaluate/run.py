@@ -214,14 +214,19 @@ def _control(talk, corpus: Corpus, picks: list[int], gen: dict) -> dict:
     if talk.model.adapter is None:
         return {"note": "stage-1 weights: no AU adapter, no Control Rate"}
     sb = f"cr_beta{STRONG_BETA:g}"
-    other = "frames" if talk.cfg.guidance.mask == "channels" else "channels"
+    mask, ref = talk.cfg.guidance.mask, talk.cfg.guidance.reference
+    other_ref = "coarse" if ref == "null" else "null"
     # report key -> generation options on top of the emotion (the slot's triplet is `trip`); "cr" uses the
-    # weights' own guidance mask, f"cr_mask_{other}" the other one
+    # weights' own guidance mask and reference, f"cr_mask_{m}" another mask, f"cr_reference_{r}" the other
+    # reference (model/config.py GUIDANCE_MASKS, GUIDANCE_REFERENCES)
     variants = {"cr": lambda trip: dict(controls=[trip]),
                 "cr_without_control": lambda trip: {},
-                "cr_without_mask_cfg": lambda trip: dict(controls=[trip], cfg_mask="none"),
-                f"cr_mask_{other}": lambda trip: dict(controls=[trip], cfg_mask=other),
-                sb: lambda trip: dict(controls=[trip], beta=STRONG_BETA)}
+                "cr_without_mask_cfg": lambda trip: dict(controls=[trip], cfg_mask="none")}
+    for m in ("channels", "opposing", "frames"):
+        if m != mask:
+            variants[f"cr_mask_{m}"] = lambda trip, m=m: dict(controls=[trip], cfg_mask=m)
+    variants[f"cr_reference_{other_ref}"] = lambda trip: dict(controls=[trip], cfg_reference=other_ref)
+    variants[sb] = lambda trip: dict(controls=[trip], beta=STRONG_BETA)
     rates: dict[str, dict[str, list[float]]] = {k: {} for k in variants}
     artifacts: dict[str, dict[str, list[float]]] = {k: {} for k in variants if k != "cr_without_control"}
     for emotion, code in CONFLICTS:
@@ -241,7 +246,7 @@ def _control(talk, corpus: Corpus, picks: list[int], gen: dict) -> dict:
                 if key in artifacts:
                     for name, v in slot_artifacts(motion, motions["cr_without_control"], trip).items():
                         artifacts[key].setdefault(name, []).append(v)
-    out: dict = {"guidance_mask": talk.cfg.guidance.mask}
+    out: dict = {"guidance_mask": mask, "guidance_reference": ref}
     for key, per_pair in rates.items():
         means = {k: round(float(np.mean(v)), 4) for k, v in per_pair.items()}
         out[key] = means
@@ -372,10 +377,11 @@ def markdown(r: dict) -> str:
     if "control" in r and r["control"].get("cr"):
         c = r["control"]
         sb = f"cr_beta{STRONG_BETA:g}"
-        mask = c.get("guidance_mask", "frames")
-        other = next((k for k in c if k.startswith("cr_mask_") and not k.endswith("_mean")), None)
-        cols = [("cr", f"CR (beta 1, mask: {mask})"), (sb, f"beta {STRONG_BETA:g}")]
-        cols += [(other, f"mask: {other[len('cr_mask_'):]}")] if other else []
+        mask, ref = c.get("guidance_mask", "frames"), c.get("guidance_reference", "null")
+        cols = [("cr", f"CR (beta 1, mask: {mask}, reference: {ref})"), (sb, f"beta {STRONG_BETA:g}")]
+        cols += [(k, f"mask: {k[len('cr_mask_'):]}") for k in c if k.startswith("cr_mask_") and not k.endswith("_mean")]
+        cols += [(k, f"reference: {k[len('cr_reference_'):]}") for k in c
+                 if k.startswith("cr_reference_") and not k.endswith("_mean")]
         cols += [("cr_without_mask_cfg", "w/o mask-based CFG"), ("cr_without_control", "without the control")]
         lines += ["## Control Rate (Eq. 8) on conflicting conditions", "",
                   "| emotion + AU | " + " | ".join(name for _, name in cols) + " |",

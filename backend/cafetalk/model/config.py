@@ -70,13 +70,24 @@ class DiffusionConfig:
 # channel. "channels" also masks it in space, to the ARKit channels the slot's AUs drive (Z_ctrl of
 # Eq. 6): swap-label training supervises the adapter only there (Eq. 6), so elsewhere
 # G_{A,C,F} - G_null is an unsupervised difference (blink timing, jaw) that "frames" adds to the slot.
-# "none" applies the term on every frame and channel (the w/o mask-based CFG ablation of Table 3).
-GUIDANCE_MASKS = ("channels", "frames", "none")
+# "opposing" adds the channels of the AUs that pull against the slot's AUs (aus.OPPOSING: brows
+# lowered against raised, lip corners down against up): a smile cannot show while the frown it
+# replaces stays. "none" applies the term on every frame and channel (the w/o mask-based CFG
+# ablation of Table 3).
+GUIDANCE_MASKS = ("channels", "opposing", "frames", "none")
+
+# What Eq. 7's fine-grained term is measured from. "null" is Eq. 7 as printed: beta (G_{A,C,F} - G_null),
+# which at alpha = beta = 1 counts the audio and coarse conditions twice inside the slot
+# (G_{A,C} + G_{A,C,F} - G_null). "coarse" takes beta (G_{A,C,F} - G_{A,C}): the adapter's own
+# contribution, nested on the coarse guidance as in InstructPix2Pix's two-scale guidance (Brooks et
+# al. 2023, Eq. 3); at beta = 1 the slot's channels get exactly the AU-conditioned prediction.
+GUIDANCE_REFERENCES = ("null", "coarse")
 
 
 @dataclass
 class GuidanceConfig:
     mask: str = "frames"  # one of GUIDANCE_MASKS: the default for these weights; generate() can override it
+    reference: str = "null"  # one of GUIDANCE_REFERENCES (default: Eq. 7 as printed); generate() can override it
 
 
 @dataclass
