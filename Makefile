@@ -59,6 +59,7 @@ test: setup setup-blender setup-blender5
 
 bench: setup
 	$(BIN)/python bench/realtime.py
+	$(BIN)/python bench/phones.py
 
 clean:
 	rm -rf $(VENV) $(BLENDER_VENV) $(BLENDER5_VENV) out build

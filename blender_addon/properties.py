@@ -21,11 +21,12 @@ class CafeTalkSettings(bpy.types.PropertyGroup):
     beta: bpy.props.FloatProperty(name="Beta", default=1.0, min=0.0, max=20.0,
                                   description="AU intensity inside the control strips (Eq. 7)")
     recognizer: bpy.props.EnumProperty(
-        name="Without dialogue", default="phones",
+        name="Without dialogue", default="both",
         description="How phones are found for a sound strip without dialogue text (English)",
-        items=[("phones", "Recognise phones", "Phone recognition: fast"),
-               ("words", "Recognise words", "Word recognition, then alignment: fewer wrong lip closures, "
-                "about six times slower")])
+        items=[("both", "Words + phones", "Word recognition, then alignment, plus the lip closures phone "
+                "recognition hears: the most closures, 0.3-0.6 s per second of audio"),
+               ("words", "Recognise words", "Word recognition, then alignment"),
+               ("phones", "Recognise phones", "Phone recognition alone: about six times faster")])
     cfg_mask: bpy.props.EnumProperty(
         name="AU mask", default="weights",
         description="Where an AU strip's guidance acts (Eq. 7)",

@@ -22,7 +22,7 @@ import torch
 from . import arkit, aus, checkpoint
 from .animation import Animation
 from .audio import HOP, Audio, build_audio_encoder, load_audio, num_frames_for, prepare
-from .audio.phones import RECOGNIZERS
+from .audio.phones import DEFAULT_RECOGNIZER, RECOGNIZERS
 from .diffusion import SAMPLERS, GaussianDiffusion
 from .errors import CafeTalkError
 from .model import CafeTalkDiT, Conditions
@@ -189,7 +189,7 @@ class CafeTalk:
     def generate(self, audio: str | Path | Audio | tuple[np.ndarray, int], *, emotion: str = "neutral",
                  intensity: float = 1.0, style: int = 0, style_image: str | Path | None = None,
                  controls: Sequence[str | aus.Triplet] = (), transcript: str | None = None,
-                 phones: Sequence[tuple[str, float, float]] | None = None, recognizer: str = "phones",
+                 phones: Sequence[tuple[str, float, float]] | None = None, recognizer: str = DEFAULT_RECOGNIZER,
                  alpha: float = 1.0, beta: float = 1.0,
                  steps: int = 25, sampler: str = "ddim", seed: int = 0, fps: float = 25.0,
                  overlap: int | None = None, max_seconds: float | None = None, cfg_mask: str | None = None,
@@ -198,9 +198,10 @@ class CafeTalk:
         """Speech (+ coarse and fine-grained controls) -> ARKit animation. Raises CafeTalkError on bad input.
         `transcript`: the words spoken (phonetic weights align it to the audio for exact lip-sync; a transcript
         that does not fit falls back to phone recognition with a note in the result's settings).
-        `recognizer`: how phonetic weights find phones without a (fitting) transcript: "phones" (phone
-        recognition) or "words" (word recognition, then alignment of what was heard: fewer wrongly sealed
-        lips, about six times slower; docs/lip-sync.md).
+        `recognizer`: how phonetic weights find phones without a (fitting) transcript: "both" (word
+        recognition then alignment of what was heard, plus the bilabials phone recognition hears where the
+        words have none: most closures; 0.3-0.6 s per second of audio), "words" (without those) or
+        "phones" (phone recognition alone: about six times faster; docs/lip-sync.md).
         `phones`: the clip's timed phones from another aligner, [(ARPAbet phone or viseme class, start s, end s)],
         used instead of pocketsphinx (phonetic weights only).
         `cfg_mask`: where Eq. 7's fine-grained term applies: "frames" (the paper's Z_cfg: the slots' frames),
@@ -237,7 +238,7 @@ class CafeTalk:
         if transcript is not None and len(transcript) > 100_000:
             raise CafeTalkError("transcript is over 100,000 characters: pass the words of this clip only")
         if recognizer not in RECOGNIZERS:
-            raise CafeTalkError(f"unknown recognizer '{recognizer}': use {' or '.join(RECOGNIZERS)}")
+            raise CafeTalkError(f"unknown recognizer '{recognizer}': use {', '.join(RECOGNIZERS)}")
         if phones is not None:
             phones = _check_phones(phones, self.cfg.audio.kind)
         triplets = parse_controls(controls, self.detect_aus)
@@ -276,8 +277,15 @@ class CafeTalk:
         if getattr(self.audio_encoder, "whole_clip", False):
             if progress:
                 progress(0.0, "finding phones" if not transcript else "aligning the transcript")
+
+            def recognising(fraction: float) -> None:  # between the pieces of long audio (audio/phones.py)
+                if cancel is not None and cancel():
+                    raise Cancelled("generation cancelled")
+                if progress:
+                    progress(0.0, f"recognising speech: {fraction:.0%}")
+
             whole, stream = self.audio_encoder.encode_clip(clip.samples, num_frames, transcript, phones,
-                                                           recognizer)  # (N, Da)
+                                                           recognizer, recognising)  # (N, Da)
             if stream.warning:
                 notes.append(stream.warning)
         elif transcript:

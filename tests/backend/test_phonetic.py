@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from cafetalk.audio.phones import ARPABET_CLASS, CLASS_INDEX, CLASSES, normalise_transcript
+from cafetalk.audio.phones import ARPABET_CLASS, CLASS_INDEX, CLASSES, merge_bilabials, normalise_transcript
 from cafetalk.audio.phonetic import (DIM, SymbolNoise, acoustic_features, arpabet_class, corrupt, features,
                                      frame_classes, phone_stream, soften)
 from cafetalk.cli import DEMO_CLIP
@@ -100,6 +100,33 @@ def test_word_recognition_then_alignment(goforward):
         phone_stream(goforward, recognizer="vosk")
 
 
+def test_merge_bilabials_adds_only_the_closures_the_words_lack():
+    words = [("SIL", 0.0, 0.1), ("M", 0.1, 0.2), ("OW", 0.2, 0.4), ("T", 0.4, 0.5), ("SIL", 0.5, 0.6)]
+    phones = [("B", 0.15, 0.22), ("P", 0.42, 0.47), ("AA", 0.2, 0.4)]  # B is the words' M again; P is new
+    merged = merge_bilabials(words, phones)
+    assert merged == [("SIL", 0.0, 0.1), ("M", 0.1, 0.2), ("OW", 0.2, 0.4), ("T", 0.4, 0.42), ("P", 0.42, 0.47),
+                      ("T", 0.47, 0.5), ("SIL", 0.5, 0.6)]
+    assert merge_bilabials(words, [("AA", 0.2, 0.4)]) == words  # nothing to add: the words unchanged
+    far = merge_bilabials(words, [("B", 0.26, 0.3)])  # more than one frame from the words' M: a closure of its own
+    assert ("B", 0.26, 0.3) in far and sum(p == "M" for p, _, _ in far) == 1
+
+
+def test_both_recognisers(goforward):
+    """The default recognizer="both": the words' phones, and any bilabial phone recognition hears where
+    the words have none."""
+    pytest.importorskip("pocketsphinx")
+    from cafetalk.audio.phones import recognize, recognize_with
+
+    allphone = recognize(goforward)
+    words = recognize_with(goforward, "words", allphone)
+    both = phone_stream(goforward)
+    assert both.source == "recognition" and both.phones == merge_bilabials(words, allphone)
+    closures = [(a, b) for p, a, b in both.phones if arpabet_class(p) == "bilabial"]
+    for p, a, b in allphone + words:  # every bilabial of either recogniser is covered by one in the result
+        if arpabet_class(p) == "bilabial":
+            assert any(a2 < b + 0.04 and b2 > a - 0.04 for a2, b2 in closures), (p, a, b)
+
+
 @pytest.mark.parametrize("wrong", ["hello how are you doing today", "the cat sat on the mat", "go zxqv meters"])
 def test_a_wrong_transcript_falls_back_to_recognition(goforward, wrong):
     pytest.importorskip("pocketsphinx")
@@ -161,3 +188,38 @@ def test_generate_takes_phones_from_another_aligner(goforward, tmp_path):
                      ([("AA", 0.1)], "not \\(symbol")):
         with pytest.raises(CafeTalkError, match=why):
             talk.generate((goforward, 16000), phones=bad, steps=1)
+
+
+def test_long_audio_is_cut_at_pauses():
+    from cafetalk.audio.phones import pieces
+
+    rng = np.random.default_rng(0)
+    audio = rng.normal(0, 0.1, 75 * 16000).astype(np.float32)  # 75 s of "speech"
+    for gap in (24.0, 51.0):  # a 0.2 s pause in the last third of each 30 s span
+        audio[int(gap * 16000):int((gap + 0.2) * 16000)] = 0.0
+    bounds = pieces(audio)
+    assert bounds[0] == 0 and bounds[-1] == len(audio) and len(bounds) == 4
+    assert all(0 < b - a <= 30 * 16000 for a, b in zip(bounds[:-1], bounds[1:]))
+    assert 24.0 <= bounds[1] / 16000 < 24.2 and 51.0 <= bounds[2] / 16000 < 51.2
+    assert pieces(audio[: 20 * 16000]) == [0, 20 * 16000]  # short audio: one piece
+
+
+def test_long_recognition_reports_progress_and_can_be_cancelled(goforward):
+    pytest.importorskip("pocketsphinx")
+    from cafetalk.audio.phones import recognize_with
+
+    unit = np.concatenate([goforward, np.zeros(4800, np.float32)])  # the line and a 0.3 s pause
+    long = np.tile(unit, 22)  # 68 s: three pieces
+    seen = []
+    phones = recognize_with(long, "phones", progress=seen.append)
+    assert seen == sorted(seen) and len(seen) == 3 and seen[-1] == 1.0
+    starts = [a for _, a, _ in phones]
+    assert starts == sorted(starts) and phones[-1][2] <= len(long) / 16000 + 0.01
+    spoken = [a for p, a, _ in phones if arpabet_class(p) != "silence"]
+    assert spoken[-1] > 64.0  # the last piece is heard, at its place in the whole
+
+    def cancel(fraction):
+        raise KeyboardInterrupt("stop")
+
+    with pytest.raises(KeyboardInterrupt):
+        phone_stream(long, progress=cancel)

@@ -1,12 +1,14 @@
 """Phones from real speech: pocketsphinx forced alignment (with a transcript) or phone recognition.
 
 pocketsphinx (CMU, BSD licence) ships an en-us acoustic model trained on real speech, its pronouncing
-dictionary and a phone language model. Two ways to get timed ARPAbet phones from 16 kHz mono audio:
+dictionary and a phone language model. The ways to get timed ARPAbet phones from 16 kHz mono audio:
 - `force_align(samples, transcript)`: the words are known; two passes (words, then phones:
   `Decoder.set_align_text`, `set_alignment`, `get_alignment`, 100 frames per second);
 - `recognize(samples)`: no transcript; the decoder's allphone mode with the phone LM (`allphone=`);
 - `recognize_words(samples)`: no transcript; word recognition with the en-us language model and
-  dictionary, whose hypothesis is then force-aligned: fewer false bilabials, six times slower.
+  dictionary, whose hypothesis is then force-aligned: fewer false bilabials, six times slower;
+- `merge_bilabials(words, phones)`: the word result, plus the bilabials phone recognition heard
+  where the words have none (the two recognisers miss different ones): `recognize_with(..., "both")`.
 `frame_classes` turns either into a per-frame (25 fps) occupancy over the viseme classes of
 `CLASSES`, the phone stream of the phonetic audio encoder (audio/phonetic.py). English only: other
 languages go through the English phone recogniser (see docs/lip-sync.md).
@@ -16,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -146,7 +149,12 @@ def recognize(samples: np.ndarray) -> Phones:
     return [(s.word, s.start_frame / ALIGN_FPS, (s.end_frame + 1) / ALIGN_FPS) for s in decoder.seg()]
 
 
-RECOGNIZERS = ("phones", "words")  # how phones are found without a transcript (docs/lip-sync.md compares them)
+# How phones are found without a transcript (docs/lip-sync.md compares them): "phones" (allphone),
+# "words" (word recognition, then alignment), "both" (words, plus allphone's bilabials: the default).
+RECOGNIZERS = ("phones", "words", "both")
+DEFAULT_RECOGNIZER = "both"
+MERGE_PAD_S = 0.04  # a recognised bilabial within one 25 fps frame of a word bilabial is the same one
+PIECE_S = 30.0  # longer audio is recognised piece by piece, cut at pauses (progress and cancel in between)
 
 
 def recognize_words(samples: np.ndarray, allphone: Phones | None = None) -> Phones:
@@ -165,3 +173,67 @@ def recognize_words(samples: np.ndarray, allphone: Phones | None = None) -> Phon
         except CafeTalkError:
             pass
     return recognize(samples) if allphone is None else allphone
+
+
+def merge_bilabials(words: Phones, phones: Phones, pad: float = MERGE_PAD_S) -> Phones:
+    """Word-recognition phones with the bilabials (p, b, m) of phone recognition added where the words
+    have no bilabial within `pad` seconds; an added bilabial overwrites what the words had there."""
+    word_bilabials = [(a, b) for p, a, b in words if ARPABET_CLASS.get(p.rstrip("012")) == "bilabial"]
+    extra = [(p, a, b) for p, a, b in phones if ARPABET_CLASS.get(p.rstrip("012")) == "bilabial"
+             and not any(a2 < b + pad and b2 > a - pad for a2, b2 in word_bilabials)]
+    if not extra:
+        return list(words)
+    end = max(b for _, _, b in list(words) + extra)
+    labels = ["SIL"] * int(round(end * ALIGN_FPS))  # one label per 10 ms pocketsphinx frame
+    for p, a, b in list(words) + extra:  # the extra bilabials last: they win where they overlap
+        i, j = int(round(a * ALIGN_FPS)), int(round(b * ALIGN_FPS))
+        labels[i:j] = [p] * (j - i)
+    out, start = [], 0
+    for i in range(1, len(labels) + 1):
+        if i == len(labels) or labels[i] != labels[start]:
+            out.append((labels[start], start / ALIGN_FPS, i / ALIGN_FPS))
+            start = i
+    return out
+
+
+def pieces(samples: np.ndarray, max_s: float = PIECE_S) -> list[int]:
+    """Sample boundaries [0, ..., len] of pieces of at most `max_s` seconds, each cut at the quietest
+    10 ms of the last third of its span (a pause, where speech has one)."""
+    span, hop = int(max_s * SAMPLE_RATE), SAMPLE_RATE // 100
+    bounds = [0]
+    while len(samples) - bounds[-1] > span:
+        lo = bounds[-1] + 2 * span // 3
+        frames = samples[lo:bounds[-1] + span]
+        energy = np.square(frames[: len(frames) // hop * hop].reshape(-1, hop)).sum(1)  # (F,)
+        bounds.append(lo + int(np.argmin(energy)) * hop)
+    return bounds + [len(samples)]
+
+
+def _window(phones: Phones, t0: float, t1: float) -> Phones:
+    """The phones inside [t0, t1), clipped to it, with times from t0."""
+    return [(p, max(a, t0) - t0, min(b, t1) - t0) for p, a, b in phones if min(b, t1) > max(a, t0)]
+
+
+def recognize_with(samples: np.ndarray, recognizer: str, allphone: Phones | None = None,
+                   progress: Callable[[float], None] | None = None) -> Phones:
+    """Phones without a transcript by one of RECOGNIZERS (`allphone`: the caller's phone recognition, reused).
+    Audio over PIECE_S seconds is recognised piece by piece (`pieces`); `progress(fraction)` is called after
+    each piece and may raise to cancel."""
+    if recognizer not in RECOGNIZERS:
+        raise CafeTalkError(f"unknown recognizer '{recognizer}': use {', '.join(RECOGNIZERS)}")
+    bounds = pieces(samples)
+    if len(bounds) > 2:
+        out: Phones = []
+        for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+            t0, t1 = a / SAMPLE_RATE, b / SAMPLE_RATE
+            part = recognize_with(samples[a:b], recognizer, None if allphone is None else _window(allphone, t0, t1))
+            out += [(p, s + t0, e + t0) for p, s, e in part]
+            if progress is not None:
+                progress((i + 1) / (len(bounds) - 1))
+        return out
+    if recognizer == "words":
+        return recognize_words(samples, allphone)
+    allphone = recognize(samples) if allphone is None else allphone
+    if recognizer == "phones":
+        return allphone
+    return merge_bilabials(recognize_words(samples, allphone), allphone)

@@ -24,8 +24,8 @@ import torch
 
 from ..errors import CafeTalkError
 from .load import SAMPLE_RATE
-from .phones import (ARPABET_CLASS, CLASS_INDEX, CLASSES, RECOGNIZERS, Phones, PhoneStream, force_align, recognize,
-                     recognize_words)
+from .phones import (ARPABET_CLASS, CLASS_INDEX, CLASSES, DEFAULT_RECOGNIZER, RECOGNIZERS, Phones, PhoneStream,
+                     force_align, recognize_with)
 
 FPS = 25
 HOP = SAMPLE_RATE // FPS
@@ -120,18 +120,22 @@ def _agreement(a: Phones, b: Phones, duration: float) -> float:
     return float((fa == fb)[speech].mean()) if speech.any() else 0.0
 
 
-def phone_stream(samples: np.ndarray, transcript: str | None = None, recognizer: str = "phones") -> PhoneStream:
+def phone_stream(samples: np.ndarray, transcript: str | None = None, recognizer: str = DEFAULT_RECOGNIZER,
+                 progress: Callable[[float], None] | None = None) -> PhoneStream:
     """Timed ARPAbet phones of real speech: forced alignment to the transcript when it fits the audio,
     else recognition (with a warning saying why the transcript was not used). `recognizer`: "phones"
-    (allphone recognition) or "words" (word recognition, then alignment of what was heard: slower)."""
+    (allphone recognition), "words" (word recognition, then alignment of what was heard: slower) or
+    "both" (words, plus the bilabials allphone hears where the words have none: phones.recognize_with).
+    `progress(fraction)`: called between the pieces of long audio by each recognition pass; may raise to
+    cancel."""
     if recognizer not in RECOGNIZERS:
-        raise CafeTalkError(f"unknown recognizer '{recognizer}': use {' or '.join(RECOGNIZERS)}")
+        raise CafeTalkError(f"unknown recognizer '{recognizer}': use {', '.join(RECOGNIZERS)}")
     given = bool(transcript and transcript.strip())
-    # phone recognition: the "phones" result, and the yardstick a transcript's alignment is checked against
-    recognised = recognize(samples) if given or recognizer == "phones" else None
+    # phone recognition: part of "phones" and "both", and the yardstick a transcript's alignment is checked against
+    recognised = recognize_with(samples, "phones", progress=progress) if given or recognizer != "words" else None
 
     def fallback() -> Phones:
-        return recognize_words(samples, recognised) if recognizer == "words" else recognised
+        return recognize_with(samples, recognizer, recognised, progress)
 
     if not given:
         return PhoneStream(fallback(), "recognition")
@@ -219,11 +223,12 @@ class PhoneticEncoder:
         return self
 
     def encode_clip(self, samples: np.ndarray, num_frames: int, transcript: str | None = None,
-                    phones: Phones | None = None, recognizer: str = "phones") -> tuple[torch.Tensor, PhoneStream]:
+                    phones: Phones | None = None, recognizer: str = DEFAULT_RECOGNIZER,
+                    progress: Callable[[float], None] | None = None) -> tuple[torch.Tensor, PhoneStream]:
         """`phones`: timed phones from elsewhere (another aligner), used as they are instead of pocketsphinx;
-        `recognizer`: how phones are found without a (fitting) transcript (phone_stream)."""
+        `recognizer`, `progress`: how phones are found without a (fitting) transcript (phone_stream)."""
         stream = (PhoneStream(list(phones), "given") if phones is not None
-                  else phone_stream(samples, transcript, recognizer))
+                  else phone_stream(samples, transcript, recognizer, progress))
         return torch.from_numpy(features(samples, num_frames, stream.phones, arpabet_class)), stream
 
     def encode(self, samples: np.ndarray, num_frames: int) -> torch.Tensor:

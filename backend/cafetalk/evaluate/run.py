@@ -260,12 +260,12 @@ def _real(talk, corpus: Corpus, gen: dict) -> dict:
     """Model (learned output, and with lips sealed on the stream's bilabials: the default) and baseline, with
     and without the transcript. Sealing is applied here to the raw output with the same phones the
     pipeline would use (the forced alignment, or the recognised phones), so one generation serves both."""
-    from ..audio.phones import recognize
+    from ..audio.phones import DEFAULT_RECOGNIZER, recognize, recognize_with
     from ..audio.phonetic import arpabet_class
     from ..data.performer import seal_lips
 
     keys = ("model_transcript", "model_transcript_raw", "model_recognition", "model_recognition_raw",
-            "model_transcript_control", "baseline_transcript", "baseline_recognition")
+            "model_recognition_phones", "model_transcript_control", "baseline_transcript", "baseline_recognition")
     rows: dict[str, tuple[list, list]] = {k: ([], []) for k in keys}
     phonetic = talk.cfg.audio.kind == "phonetic"  # other encoders have no phone stream: nothing is sealed
 
@@ -277,17 +277,22 @@ def _real(talk, corpus: Corpus, gen: dict) -> dict:
         clip = corpus[i]
         ref = clip.phones  # forced alignment of the known transcript: the reference timing
         text = clip.meta["text"]
-        recognised = recognize(clip.audio)
+        allphone = recognize(clip.audio)
+        recognised = recognize_with(clip.audio, DEFAULT_RECOGNIZER, allphone)  # what generate() uses by default
         a = talk.generate((clip.audio, 16000), transcript=text, seal_lips=False, **gen)
         used = ref if a.settings.get("phones") == "transcript" else recognised
         fallbacks += a.settings.get("phones") == "recognition"
-        b = talk.generate((clip.audio, 16000), seal_lips=False, **gen)
+        # without the transcript: the phones generate() would recognise by default (passed in, to recognise
+        # once), and those of phone recognition alone (recognizer="phones": the fast path)
+        b = talk.generate((clip.audio, 16000), phones=recognised if phonetic else None, seal_lips=False, **gen)
+        b_phones = talk.generate((clip.audio, 16000), phones=allphone if phonetic else None, seal_lips=False, **gen)
         dur = len(clip.audio) / 16000
         ctrl = [] if talk.model.adapter is None or dur < 1.5 else [f"AU12@{dur / 2 - 0.5:.2f}-{dur / 2 + 0.5:.2f}"]
         c = talk.generate((clip.audio, 16000), transcript=text, controls=ctrl, seal_lips=False, **gen) if ctrl else a
         for key, motion in (("model_transcript", sealed(_motion(a), used)), ("model_transcript_raw", _motion(a)),
                             ("model_recognition", sealed(_motion(b), recognised)),
                             ("model_recognition_raw", _motion(b)),
+                            ("model_recognition_phones", sealed(_motion(b_phones), allphone)),
                             ("model_transcript_control", sealed(_motion(c), used)),
                             ("baseline_transcript", rule_based(clip.audio, ref)),
                             ("baseline_recognition", rule_based(clip.audio, recognised))):
@@ -354,7 +359,10 @@ def markdown(r: dict) -> str:
                   "| system | bilabials closed | open vowel (mm) | silence (mm) | open/silence | openness r |",
                   "|---|---|---|---|---|---|"]
         for k in ("model_transcript", "model_transcript_raw", "model_recognition", "model_recognition_raw",
-                  "model_transcript_control", "baseline_transcript", "baseline_recognition"):
+                  "model_recognition_phones", "model_transcript_control", "baseline_transcript",
+                  "baseline_recognition"):
+            if k not in rr:  # reports written before the key existed
+                continue
             x = rr[k]
             lines.append(f"| {k.replace('_', ' ')} | {x['closure_rate']:.3f} ({x['closed']}/{x['bilabials']}) | "
                          f"{x['open_vowel_mm']:.1f} | {x['silence_mm']:.1f} | {x['open_silence_ratio']:.1f} | "
