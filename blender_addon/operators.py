@@ -145,6 +145,8 @@ class CAFETALK_OT_generate(CafeTalkOperator, bpy.types.Operator):
                        recognizer=s.recognizer, steps=s.steps, seed=s.seed, fps=25.0)
         if s.cfg_mask != "weights":
             request["cfg_mask"] = s.cfg_mask
+        if s.cfg_reference != "weights":
+            request["cfg_reference"] = s.cfg_reference
         if s.style_image:
             request["style_image"] = bpy.path.abspath(s.style_image)
         transcript = dialogue_for(sound, request["audio"])

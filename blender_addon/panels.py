@@ -46,6 +46,7 @@ class CAFETALK_PT_main(bpy.types.Panel):
         row.prop(s, "alpha")
         row.prop(s, "beta")
         box.prop(s, "cfg_mask")
+        box.prop(s, "cfg_reference")
         row = box.row(align=True)
         row.prop(s, "steps")
         row.prop(s, "seed")

@@ -36,6 +36,14 @@ class CafeTalkSettings(bpy.types.PropertyGroup):
                 "(a smile also clears a frown), on its frames"),
                ("frames", "Whole face", "Every shape key on the strip's frames (the paper): stronger, but "
                 "blinks and speech motion are redrawn inside the strip")])
+    cfg_reference: bpy.props.EnumProperty(
+        name="AU reference", default="weights",
+        description="What an AU strip's guidance is measured from (Eq. 7)",
+        items=[("weights", "Weights' choice", "What the weights were shipped with"),
+               ("coarse", "Voice + emotion", "The strip shows the AU as the adapter predicts it with the "
+                "voice and emotion: beta 1 is the trained intensity"),
+               ("null", "Unconditional (paper)", "Eq. 7 as printed: the voice and emotion count twice inside "
+                "the strip")])
     steps: bpy.props.IntProperty(name="Steps", default=25, min=1, max=1000)
     seed: bpy.props.IntProperty(name="Seed", default=0, min=0)
     sound_strip: bpy.props.StringProperty(name="Sound strip", description="Sequencer sound strip (empty: the first)")

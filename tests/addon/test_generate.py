@@ -63,10 +63,11 @@ def test_generate_writes_a_new_action_and_failures_change_nothing(registered, we
     assert jaw.keyframe_points[0].co[0] == 11  # starts where the sound strip starts
     assert len(jaw.keyframe_points) == pytest.approx(7.2 * 24, abs=2)  # the clip's 7.2 s at the scene's 24 fps
     scene.cafetalk.cfg_mask = "frames"  # the paper's Eq. 7 mask reaches the backend (a bad value would fail)
+    scene.cafetalk.cfg_reference = "null"  # and its reference
     assert bpy.ops.cafetalk.generate() == {"FINISHED"}, scene.cafetalk.status
     assert head.data.shape_keys.animation_data.action != action  # a new take; the first is kept
     head.data.shape_keys.animation_data.action = action
-    scene.cafetalk.cfg_mask = "weights"
+    scene.cafetalk.cfg_mask = scene.cafetalk.cfg_reference = "weights"
 
     # a strip past the end of the audio: refused by name, the scene keeps its action
     bpy.ops.cafetalk.add_au_strip(aus="AU12", seconds=1.0, start=400)
