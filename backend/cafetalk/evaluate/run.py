@@ -75,6 +75,27 @@ def _motion(anim) -> np.ndarray:
     return anim.blendshapes  # (T, 52) at 25 fps
 
 
+def _speech_of(talk) -> Callable[[int, object], dict]:
+    """-> inputs(index, clip): how a held-out clip's speech enters generate(). Its transcript, for weights
+    that hear audio features; for phonetic weights the phones generate() would find from that transcript
+    (alignment, or recognition where it does not fit), found once per clip and reused by every variant
+    of the clip (the same phones, so the same output, at a fraction of the cost)."""
+    from ..audio.load import prepare
+    from ..audio.phonetic import phone_stream
+
+    cache: dict[int, dict] = {}
+
+    def inputs(index: int, clip) -> dict:
+        if talk.cfg.audio.kind != "phonetic":
+            return {"transcript": clip.meta["text"]}
+        if index not in cache:
+            samples = prepare(clip.audio, 16000).samples  # as generate() prepares them
+            cache[index] = {"phones": phone_stream(samples, clip.meta["text"]).phones}
+        return cache[index]
+
+    return inputs
+
+
 def evaluate(cfg: EvalConfig, progress: Callable[[str], None] = print) -> dict:
     from ..pipeline import CafeTalk
 
@@ -100,10 +121,11 @@ def evaluate(cfg: EvalConfig, progress: Callable[[str], None] = print) -> dict:
     if "synthetic" in cfg.sections:
         timed("synthetic", lambda: _synthetic(talk, heldout, picks, gen))
     classifier = _load_classifier(cfg.classifier) if "emotion" in cfg.sections else None
+    speech = _speech_of(talk)
     if "emotion" in cfg.sections:
-        timed("emotion", lambda: _emotion(talk, heldout, picks, gen, classifier))
+        timed("emotion", lambda: _emotion(talk, heldout, picks, gen, classifier, speech))
     if "control" in cfg.sections:
-        timed("control", lambda: _control(talk, heldout, picks, gen))
+        timed("control", lambda: _control(talk, heldout, picks, gen, speech))
     if "real" in cfg.sections and cfg.real:
         timed("real", lambda: _real(talk, Corpus(cfg.real), gen))
     report["verdict"] = _verdict(report)
@@ -154,7 +176,7 @@ def _load_classifier(folder: str | None):
     return load(path) if path.exists() else None
 
 
-def _emotion(talk, corpus: Corpus, picks: list[int], gen: dict, classifier) -> dict:
+def _emotion(talk, corpus: Corpus, picks: list[int], gen: dict, classifier, speech) -> dict:
     from ..emotion_words import EmotionVocabulary
     from ..text import build_text_encoder
 
@@ -185,14 +207,15 @@ def _emotion(talk, corpus: Corpus, picks: list[int], gen: dict, classifier) -> d
         for i in picks[:per]:
             clip = corpus[i]
             motions.append(_motion(talk.generate((clip.audio, 16000), emotion=e, intensity=1.0,
-                                                 transcript=clip.meta["text"], **gen)))
+                                                 **speech(i, clip), **gen)))
             labels_used.append(e)
     out["generated"] = _round(accuracy_and_diversity(classifier, motions, labels_used))
     motions, labels_used = [], []
     for w in words:
-        clip = corpus[picks[len(motions) % len(picks)]]
+        i = picks[len(motions) % len(picks)]
+        clip = corpus[i]
         motions.append(_motion(talk.generate((clip.audio, 16000), emotion=w, intensity=1.0,
-                                             transcript=clip.meta["text"], **gen)))
+                                             **speech(i, clip), **gen)))
         labels_used.append(OPEN_VOCABULARY[w])
     out["open_vocabulary_generated"] = _round(accuracy_and_diversity(classifier, motions, labels_used))
     return out
@@ -210,7 +233,7 @@ def _round(d):
     return d
 
 
-def _control(talk, corpus: Corpus, picks: list[int], gen: dict) -> dict:
+def _control(talk, corpus: Corpus, picks: list[int], gen: dict, speech) -> dict:
     if talk.model.adapter is None:
         return {"note": "stage-1 weights: no AU adapter, no Control Rate"}
     sb = f"cr_beta{STRONG_BETA:g}"
@@ -238,7 +261,7 @@ def _control(talk, corpus: Corpus, picks: list[int], gen: dict) -> dict:
             start = round(dur / 2 - 0.5, 2)
             trip = aus.parse_triplet(f"{code}@{start}-{start + 1.0}")
             motions = {key: _motion(talk.generate((clip.audio, 16000), emotion=emotion, intensity=1.0,
-                                                  transcript=clip.meta["text"], **options(trip), **gen))
+                                                  **speech(i, clip), **options(trip), **gen))
                        for key, options in variants.items()}
             for key, motion in motions.items():
                 for au, v in control_rate(motion, trip).items():
