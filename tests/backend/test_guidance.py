@@ -5,18 +5,26 @@ from cafetalk.guidance import guided_x0
 from tests.backend.test_model import conditions
 
 
-def test_eq7_outside_slots_equals_alpha_only(tiny_model):
-    x, t = torch.randn(1, 40, 51), torch.tensor([300])
-    c = conditions(batch=1)
+def slot(beta: float):
+    """A 40-frame window with one slot on frames 10-19 holding `beta`: x_t, t, conditions, Z_cfg (1, 40)."""
     z = torch.zeros(1, 40)
-    z[:, 10:20] = 1.5
+    z[:, 10:20] = beta
+    return torch.randn(1, 40, 51), torch.tensor([300]), conditions(batch=1), z
+
+
+@torch.no_grad()
+def branches(model, x, t, c):
+    """Each prediction of Eq. 7 separately: G_null, G_{A,C}, G_{A,C,F}."""
+    return (model(x, t, c.with_flags(False, False, False)), model(x, t, c.with_flags(True, True, False)),
+            model(x, t, c.with_flags(True, True, True)))
+
+
+def test_eq7_outside_slots_equals_alpha_only(tiny_model):
+    x, t, c, z = slot(1.5)
     with torch.no_grad():
         with_f = guided_x0(tiny_model, x, t, c, alpha=2.0, z_cfg=z)
         alpha_only = guided_x0(tiny_model, x, t, c, alpha=2.0, z_cfg=None)
-        # each prediction separately, then Eq. 7 by hand
-        g_null = tiny_model(x, t, c.with_flags(False, False, False))
-        g_ac = tiny_model(x, t, c.with_flags(True, True, False))
-        g_acf = tiny_model(x, t, c.with_flags(True, True, True))
+    g_null, g_ac, g_acf = branches(tiny_model, x, t, c)  # then Eq. 7 by hand
     outside = torch.ones(40, dtype=torch.bool)
     outside[10:20] = False
     assert torch.allclose(with_f[:, outside], alpha_only[:, outside], atol=1e-6)
@@ -51,16 +59,11 @@ def test_channel_masked_eq7_touches_only_the_masked_channels(tiny_model):
 
 
 def test_coarse_reference_gives_the_au_conditioned_prediction_at_beta_one(tiny_model):
-    x, t = torch.randn(1, 40, 51), torch.tensor([300])
-    c = conditions(batch=1)
-    z = torch.zeros(1, 40)
-    z[:, 10:20] = 1.0
+    x, t, c, z = slot(1.0)
+    g_null, g_ac, g_acf = branches(tiny_model, x, t, c)
     with torch.no_grad():
         coarse = guided_x0(tiny_model, x, t, c, alpha=1.0, z_cfg=z, reference="coarse")
         null = guided_x0(tiny_model, x, t, c, alpha=1.0, z_cfg=z)
-        g_null = tiny_model(x, t, c.with_flags(False, False, False))
-        g_ac = tiny_model(x, t, c.with_flags(True, True, False))
-        g_acf = tiny_model(x, t, c.with_flags(True, True, True))
         strong = guided_x0(tiny_model, x, t, c, alpha=2.0, z_cfg=2 * z, reference="coarse")
     # inside the slot: exactly G_{A,C,F}; outside: G_{A,C}; Eq. 7 as printed adds G_{A,C} - G_null on top
     assert torch.allclose(coarse[:, 10:20], g_acf[:, 10:20], atol=1e-5)

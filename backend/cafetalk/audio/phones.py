@@ -65,6 +65,13 @@ def _raw(samples: np.ndarray) -> bytes:
     return (np.clip(np.asarray(samples, np.float32), -1, 1) * 32767).astype("<i2").tobytes()
 
 
+def arpabet_class(symbol: str) -> str:
+    """ARPAbet phone (stress digits allowed) -> viseme class; a viseme class name stands for itself."""
+    if symbol in CLASS_INDEX:
+        return symbol
+    return ARPABET_CLASS.get(symbol.rstrip("012"), "silence")
+
+
 def _decoder(**kw):
     try:
         from pocketsphinx import Decoder
@@ -178,8 +185,8 @@ def recognize_words(samples: np.ndarray, allphone: Phones | None = None) -> Phon
 def merge_bilabials(words: Phones, phones: Phones, pad: float = MERGE_PAD_S) -> Phones:
     """Word-recognition phones with the bilabials (p, b, m) of phone recognition added where the words
     have no bilabial within `pad` seconds; an added bilabial overwrites what the words had there."""
-    word_bilabials = [(a, b) for p, a, b in words if ARPABET_CLASS.get(p.rstrip("012")) == "bilabial"]
-    extra = [(p, a, b) for p, a, b in phones if ARPABET_CLASS.get(p.rstrip("012")) == "bilabial"
+    word_bilabials = [(a, b) for p, a, b in words if arpabet_class(p) == "bilabial"]
+    extra = [(p, a, b) for p, a, b in phones if arpabet_class(p) == "bilabial"
              and not any(a2 < b + pad and b2 > a - pad for a2, b2 in word_bilabials)]
     if not extra:
         return list(words)

@@ -24,8 +24,8 @@ import torch
 
 from ..errors import CafeTalkError
 from .load import SAMPLE_RATE
-from .phones import (ARPABET_CLASS, CLASS_INDEX, CLASSES, DEFAULT_RECOGNIZER, RECOGNIZERS, Phones, PhoneStream,
-                     force_align, recognize_with)
+from .phones import (CLASS_INDEX, CLASSES, DEFAULT_RECOGNIZER, RECOGNIZERS, Phones, PhoneStream,
+                     arpabet_class, force_align, recognize_with)
 
 FPS = 25
 HOP = SAMPLE_RATE // FPS
@@ -61,13 +61,6 @@ def frame_classes(phones: Sequence[tuple[str, float, float]], num_frames: int,
         covered[a:b] = True
     cells[~covered, CLASS_INDEX["silence"]] = 1.0
     return cells.reshape(num_frames, SUB, NUM_CLASSES).mean(1)
-
-
-def arpabet_class(symbol: str) -> str:
-    """ARPAbet phone (stress digits allowed) -> viseme class; a viseme class name stands for itself."""
-    if symbol in CLASS_INDEX:
-        return symbol
-    return ARPABET_CLASS.get(symbol.rstrip("012"), "silence")
 
 
 def _window_autocorrelation(win: int, n: int) -> np.ndarray:

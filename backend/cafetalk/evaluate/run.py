@@ -75,22 +75,26 @@ def _motion(anim) -> np.ndarray:
     return anim.blendshapes  # (T, 52) at 25 fps
 
 
-def _speech_of(talk) -> Callable[[int, object], dict]:
-    """-> inputs(index, clip): how a held-out clip's speech enters generate(). Its transcript, for weights
-    that hear audio features; for phonetic weights the phones generate() would find from that transcript
-    (alignment, or recognition where it does not fit), found once per clip and reused by every variant
-    of the clip (the same phones, so the same output, at a fraction of the cost)."""
+def _clip_stream(clip):
+    """The phones generate() finds for a clip from its transcript (alignment, or recognition where it does
+    not fit), found once so that every generation of the clip can be given them: the same output at a
+    fraction of the cost."""
     from ..audio.load import prepare
     from ..audio.phonetic import phone_stream
 
+    return phone_stream(prepare(clip.audio, 16000).samples, clip.meta["text"])  # samples as generate() has them
+
+
+def _speech_of(talk) -> Callable[[int, object], dict]:
+    """-> inputs(index, clip): how a held-out clip's speech enters generate(). Its transcript, for weights
+    that hear audio features; for phonetic weights its `_clip_stream` phones, cached per clip."""
     cache: dict[int, dict] = {}
 
     def inputs(index: int, clip) -> dict:
         if talk.cfg.audio.kind != "phonetic":
             return {"transcript": clip.meta["text"]}
         if index not in cache:
-            samples = prepare(clip.audio, 16000).samples  # as generate() prepares them
-            cache[index] = {"phones": phone_stream(samples, clip.meta["text"]).phones}
+            cache[index] = {"phones": _clip_stream(clip).phones}
         return cache[index]
 
     return inputs
@@ -302,16 +306,19 @@ def _real(talk, corpus: Corpus, gen: dict) -> dict:
         text = clip.meta["text"]
         allphone = recognize(clip.audio)
         recognised = recognize_with(clip.audio, DEFAULT_RECOGNIZER, allphone)  # what generate() uses by default
-        a = talk.generate((clip.audio, 16000), transcript=text, seal_lips=False, **gen)
-        used = ref if a.settings.get("phones") == "transcript" else recognised
-        fallbacks += a.settings.get("phones") == "recognition"
+        # with the transcript: the pipeline's phones for it, found once for this and the control generation
+        stream = _clip_stream(clip) if phonetic else None
+        speech = dict(phones=stream.phones) if phonetic else dict(transcript=text)
+        a = talk.generate((clip.audio, 16000), seal_lips=False, **speech, **gen)
+        used = ref if stream is not None and stream.source == "transcript" else recognised
+        fallbacks += stream is not None and stream.source == "recognition"
         # without the transcript: the phones generate() would recognise by default (passed in, to recognise
         # once), and those of phone recognition alone (recognizer="phones": the fast path)
         b = talk.generate((clip.audio, 16000), phones=recognised if phonetic else None, seal_lips=False, **gen)
         b_phones = talk.generate((clip.audio, 16000), phones=allphone if phonetic else None, seal_lips=False, **gen)
         dur = len(clip.audio) / 16000
         ctrl = [] if talk.model.adapter is None or dur < 1.5 else [f"AU12@{dur / 2 - 0.5:.2f}-{dur / 2 + 0.5:.2f}"]
-        c = talk.generate((clip.audio, 16000), transcript=text, controls=ctrl, seal_lips=False, **gen) if ctrl else a
+        c = talk.generate((clip.audio, 16000), controls=ctrl, seal_lips=False, **speech, **gen) if ctrl else a
         for key, motion in (("model_transcript", sealed(_motion(a), used)), ("model_transcript_raw", _motion(a)),
                             ("model_recognition", sealed(_motion(b), recognised)),
                             ("model_recognition_raw", _motion(b)),
