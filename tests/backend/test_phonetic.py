@@ -59,6 +59,25 @@ def test_corrupt_keeps_time_order_and_changes_some_symbols():
     assert [c for c, _, _ in clean] == exact
 
 
+
+def test_measured_confusions_draw_from_their_row():
+    """symbol noise "recogniser": each class becomes what its RECOGNISER_CONFUSION row says, in proportion."""
+    from cafetalk.audio.phonetic import RECOGNISER_CONFUSION
+
+    rng = np.random.default_rng(1)
+    phones = [(s, i * 0.08, (i + 1) * 0.08) for i, s in enumerate("pa" * 400)]
+    noise = SymbolNoise(0.0, 0.0, 0.0, 0.0, 0.0, confusion={"bilabial": {"coronal": 3, "bilabial": 1}})
+    heard = [c for c, _, _ in corrupt(phones, phone_class, rng, noise)]
+    assert set(heard[1::2]) == {"open"}  # a class without a row stays itself
+    assert 0.65 < heard[0::2].count("coronal") / 400 < 0.85 and set(heard[0::2]) == {"coronal", "bilabial"}
+    measured = SymbolNoise.named("recogniser")
+    assert measured.confusion is RECOGNISER_CONFUSION and set(RECOGNISER_CONFUSION) == set(CLASSES)
+    row = RECOGNISER_CONFUSION["bilabial"]
+    assert max(row, key=row.get) == "bilabial" and sum(row.values()) > 100
+    assert SymbolNoise.named("none") == SymbolNoise(0, 0, 0, 0, 0) and SymbolNoise.named("confusable") == SymbolNoise()
+    with pytest.raises(ValueError, match="unknown symbol noise"):
+        SymbolNoise.named("loud")
+
 def test_soften_keeps_a_distribution():
     occ = frame_classes([("M", 0.0, 0.2), ("AA", 0.2, 0.4)], 10, arpabet_class)
     soft = soften(occ, np.random.default_rng(1))

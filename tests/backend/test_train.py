@@ -103,3 +103,29 @@ def test_ddp_two_cpu_processes_stay_identical(corpus_dir, tmp_path):
     assert state["step"] == 3 and len(state["replicas"]) == 2
     assert state["replicas"][0] == state["replicas"][1]
     assert checkpoint.verify(out)
+
+
+def test_ingredient_switches(corpus_dir, text_dir):
+    """The ablations of docs/lip-sync.md: exact training phones without symbol noise, and no acoustic cues."""
+    import numpy as np
+
+    from cafetalk.audio import phonetic
+    from cafetalk.data.performer import phone_class
+
+    cfg = tiny_config(text_dir)
+    cfg.audio.kind, cfg.audio.dim = "phonetic", phonetic.DIM
+    corpus = Corpus(corpus_dir)
+    clip = corpus[0]
+    n = min(len(clip.motion), 50)
+    exact = phonetic.frame_classes(clip.phones, n, phone_class)
+    wave = clip.audio[: n * 640]
+    plain = BatchMaker(corpus, cfg, seed=0, symbol_noise="none")._audio(clip, wave, 0, n)
+    assert np.array_equal(plain[:, :phonetic.NUM_CLASSES], exact) and np.abs(plain[:, phonetic.NUM_CLASSES:]).sum() > 0
+    noisy = [BatchMaker(corpus, cfg, seed=s)._audio(clip, wave, 0, n)[:, :phonetic.NUM_CLASSES] for s in range(3)]
+    assert any(not np.allclose(x, exact) for x in noisy)
+    cfg.audio.acoustic = False
+    deaf = BatchMaker(corpus, cfg, seed=0).sample(2).audio
+    assert deaf.shape[-1] == phonetic.DIM and (deaf[..., phonetic.NUM_CLASSES:] == 0).all()
+    assert deaf[..., :phonetic.NUM_CLASSES].sum() > 0
+    encoded, _ = phonetic.PhoneticEncoder(cfg.audio).encode_clip(clip.audio, n, phones=[("M", 0.0, 0.2)])
+    assert (encoded[:, phonetic.NUM_CLASSES:] == 0).all() and encoded[:5, 1].sum() > 0

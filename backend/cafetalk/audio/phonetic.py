@@ -154,6 +154,45 @@ class SymbolNoise:
     jitter_s: float = 0.02  # boundary jitter (std, seconds)
     shift_s: float = 0.03  # whole-clip timing offset (uniform +-, seconds)
     blur: float = 0.3  # share of clips whose one-hot stream is softened like posteriors
+    # Measured P(recognised class | true class) per class (RECOGNISER_CONFUSION): replaces `substitute`
+    # and `drop_short` (a short phone the recogniser swallows counts there as its neighbour's class).
+    confusion: dict[str, dict[str, float]] | None = None
+
+    @classmethod
+    def named(cls, kind: str) -> "SymbolNoise":
+        """SYMBOL_NOISE kinds: "confusable" (the rules above), "recogniser" (the measured confusions),
+        "none" (exact phones: the ablation)."""
+        if kind == "confusable":
+            return cls()
+        if kind == "recogniser":
+            return cls(drop_short=0.0, confusion=RECOGNISER_CONFUSION)
+        if kind == "none":
+            return cls(0.0, 0.0, 0.0, 0.0, 0.0)
+        raise ValueError(f"unknown symbol noise '{kind}': use one of {', '.join(SYMBOL_NOISE)}")
+
+
+SYMBOL_NOISE = ("confusable", "recogniser", "none")
+
+
+# Token counts: true class (rows) -> the class the default recogniser (audio/phones.py "both") puts on most
+# of the token, on 120 Piper clips (scripts/recogniser_confusion.py runs/piper-probe 120; 5,217 tokens;
+# the probe corpus: `cafetalk data generate --out runs/piper-probe --hours 0.1 --seed 11 --piper-share 1`).
+# Natural TTS stands in for real speech here, which is kept for evaluation only.
+_COUNTS = {  # columns in CLASSES order
+    "silence": (286, 28, 0, 29, 6, 4, 9, 2, 17, 1, 9, 15),
+    "bilabial": (13, 432, 16, 8, 6, 5, 9, 11, 20, 0, 19, 8),
+    "labiodental": (6, 52, 114, 2, 0, 0, 1, 1, 11, 0, 8, 2),
+    "rounded": (10, 39, 3, 304, 23, 12, 17, 8, 12, 0, 55, 5),
+    "open_rounded": (0, 2, 1, 12, 91, 5, 0, 6, 0, 0, 2, 0),
+    "open": (4, 9, 2, 33, 27, 245, 15, 83, 5, 3, 25, 3),
+    "front": (7, 31, 11, 44, 4, 60, 457, 62, 22, 4, 78, 15),
+    "mid": (7, 65, 15, 21, 3, 3, 14, 120, 14, 2, 53, 7),
+    "sibilant": (11, 33, 8, 1, 0, 0, 4, 4, 377, 3, 9, 5),
+    "postalveolar": (0, 0, 1, 0, 0, 0, 0, 0, 3, 26, 2, 0),
+    "coronal": (34, 163, 31, 48, 12, 32, 31, 70, 37, 2, 699, 26),
+    "back": (12, 14, 4, 1, 1, 5, 8, 1, 2, 0, 13, 154),
+}
+RECOGNISER_CONFUSION = {true: {c: n for c, n in zip(CLASSES, row) if n} for true, row in _COUNTS.items()}
 
 
 # Confusions a recogniser makes between viseme classes (place and manner neighbours).
@@ -178,7 +217,10 @@ def corrupt(phones: Phones, classify: Callable[[str], str], rng: np.random.Gener
             prev = out[-1]
             out[-1] = (prev[0], prev[1], end)  # merged into the previous phone
             continue
-        if rng.random() < noise.substitute:
+        if noise.confusion is not None and cls in noise.confusion:
+            row = noise.confusion[cls]
+            cls = str(rng.choice(list(row), p=np.array(list(row.values())) / sum(row.values())))
+        elif rng.random() < noise.substitute:
             cls = str(rng.choice(CONFUSABLE[cls]))
         out.append((cls, start, end))
     jittered = []
@@ -208,7 +250,7 @@ class PhoneticEncoder:
     whole_clip = True  # the recogniser needs the whole utterance, so the pipeline encodes once
 
     def __init__(self, cfg):
-        self.dim = DIM
+        self.dim, self.acoustic = DIM, getattr(cfg, "acoustic", True)
         if cfg.dim != DIM:
             raise CafeTalkError(f"checkpoint says phonetic features have {cfg.dim} dims; this encoder makes {DIM}")
 
@@ -222,7 +264,10 @@ class PhoneticEncoder:
         `recognizer`, `progress`: how phones are found without a (fitting) transcript (phone_stream)."""
         stream = (PhoneStream(list(phones), "given") if phones is not None
                   else phone_stream(samples, transcript, recognizer, progress))
-        return torch.from_numpy(features(samples, num_frames, stream.phones, arpabet_class)), stream
+        feats = features(samples, num_frames, stream.phones, arpabet_class)
+        if not self.acoustic:
+            feats[:, NUM_CLASSES:] = 0.0  # a model trained without the cues (AudioConfig.acoustic)
+        return torch.from_numpy(feats), stream
 
     def encode(self, samples: np.ndarray, num_frames: int) -> torch.Tensor:
         return self.encode_clip(samples, num_frames)[0]

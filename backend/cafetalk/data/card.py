@@ -41,11 +41,14 @@ def write_card(root: str | Path, manifest: dict, triplets_per_clip: list[list[st
     fig.savefig(root / "card.png", dpi=100)
     plt.close(fig)
     cfg = manifest.get("config", {})
+    piper = sum(1 for c in clips if c["voice"].startswith("piper:"))
     lines = [
         "# Dataset card", "",
         f"{n} clips, {durations.sum() / 3600:.2f} hours of speech (mean {durations.mean():.1f} s, "
         f"min {durations.min():.1f} s, max {durations.max():.1f} s), seed {cfg.get('seed')}.", "",
-        "Speech: espeak-ng voices (accents x voice variants), phoneme timings from espeak's own events; "
+        "Speech: espeak-ng voices (accents x voice variants), phoneme timings from espeak's own events"
+        + (f"; {piper / n:.0%} of clips by the Piper voice en_US-joe-medium, phone timings from its alignments"
+           " moved 30 ms earlier (data/piper.py)" if piper else "") + "; "
         f"{sum(1 for c in clips if c['augment']) / n:.0%} of clips augmented (noise, reverb, band-limit, gain, speed). "
         "Motion: the procedural performer (data/performer.py). AU triplets: Algorithm 1 (data/binarize.py).", "",
         "![durations and AU frequencies](card.png)", "",

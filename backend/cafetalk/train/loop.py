@@ -55,6 +55,7 @@ class TrainConfig:
     joint: bool = False  # stage 2 without a frozen stage-1 base: the w/o-two-stage ablation
     adapter_layers: int | None = None  # stage 2: FiLM self-attention layers of the AU adapter (None: the config's)
     shorten: float = 0.0  # stage 2: share of long triplets cut to user-like slots (data/binarize.py SparsifyConfig)
+    symbol_noise: str = "confusable"  # recogniser-like noise on the training phones (audio/phonetic.py SYMBOL_NOISE)
     save_every: int = 500
     seed: int = 0
     amp: bool = True  # bfloat16 autocast on CUDA (ignored on CPU)
@@ -242,7 +243,7 @@ def train(data: str | Path, out: str | Path, tcfg: TrainConfig, model_cfg: CafeT
     emotions = {k: v.to(device) for k, v in emotion_table(cfg).items()}
     labels = list(emotions)
     maker = BatchMaker(corpus, cfg, seed=tcfg.seed * 1000 + rank + start,  # each rank and resume: new batches
-                       sparsify_cfg=SparsifyConfig(shorten=tcfg.shorten))
+                       sparsify_cfg=SparsifyConfig(shorten=tcfg.shorten), symbol_noise=tcfg.symbol_noise)
     opt = torch.optim.AdamW(params, lr=tcfg.lr)
     if resume is not None:
         load_optimizer(opt, resume)
