@@ -2,11 +2,14 @@
 several checkpoints, all given the same phones per clip, found once (the transcript's forced alignment, or
 recognition where it does not fit; and the default recogniser's without the transcript).
 
-    python scripts/ablation_ingredients.py REAL_SPEECH_SET WEIGHTS [WEIGHTS ...]
+    python scripts/ablation_ingredients.py REAL_SPEECH_SET WEIGHTS [WEIGHTS ...] [--phones CACHE.json]
+
+(--phones: keep the phones found in that file and take them from it next time.)
 
 For each checkpoint: bilabial closure, open-vowel / silence opening and per-phone openness r of the learned
 output (no lip sealing) with and without the transcript, and of the default output without it (sealed).
 """
+import json
 import sys
 from pathlib import Path
 
@@ -22,11 +25,22 @@ from cafetalk.pipeline import CafeTalk  # noqa: E402
 
 
 def main() -> None:
-    real, weights = sys.argv[1], sys.argv[2:]
+    args = sys.argv[1:]
+    cache = Path(args.pop(args.index("--phones") + 1)) if "--phones" in args else None
+    args = [a for a in args if a != "--phones"]
+    real, weights = args[0], args[1:]
     corpus = Corpus(real)
     clips = [corpus[i] for i in range(len(corpus))]
-    aligned = [_clip_stream(c).phones for c in clips]  # what generate() uses with the transcript
-    recognised = [recognize_with(c.audio, DEFAULT_RECOGNIZER) for c in clips]  # ... and without it
+    if cache is not None and cache.exists():
+        found = json.loads(cache.read_text())
+        aligned, recognised = found["aligned"], found["recognised"]
+    else:
+        aligned = [_clip_stream(c).phones for c in clips]  # what generate() uses with the transcript
+        recognised = [recognize_with(c.audio, DEFAULT_RECOGNIZER) for c in clips]  # ... and without it
+        if cache is not None:
+            cache.write_text(json.dumps({"aligned": aligned, "recognised": recognised}))
+    aligned = [[tuple(p) for p in a] for a in aligned]
+    recognised = [[tuple(p) for p in r] for r in recognised]
     refs = [c.phones for c in clips]
     for w in weights:
         talk = CafeTalk.load(w, "cpu")
