@@ -78,6 +78,7 @@ def test_measured_confusions_draw_from_their_row():
     with pytest.raises(ValueError, match="unknown symbol noise"):
         SymbolNoise.named("loud")
 
+
 def test_soften_keeps_a_distribution():
     occ = frame_classes([("M", 0.0, 0.2), ("AA", 0.2, 0.4)], 10, arpabet_class)
     soft = soften(occ, np.random.default_rng(1))
@@ -106,6 +107,24 @@ def test_phone_stream_uses_a_matching_transcript(goforward):
     digits = phone_stream(goforward, "Go forward, 10 meters!")
     assert digits.source == "transcript" and digits.phones == stream.phones
 
+
+
+def test_words_outside_the_dictionary_are_pronounced_by_espeak(goforward):
+    """'go forwerd ten meeters': two words the dictionary lacks get espeak-ng's pronunciation, the transcript
+    is used (with a note naming them) and the M of 'meeters' lands where the dictionary spelling puts it."""
+    pytest.importorskip("pocketsphinx")
+    from cafetalk.audio.phones import espeak_pronunciation, force_align
+
+    assert espeak_pronunciation("zorblax") == "Z AO R B L AE K S"
+    assert espeak_pronunciation("button") == "B AH T AH N"
+    with pytest.raises(CafeTalkError, match="not in the pronouncing dictionary: forwerd, meeters"):
+        force_align(goforward, "go forwerd ten meeters")
+    stream = phone_stream(goforward, "go forwerd ten meeters")
+    assert stream.source == "transcript" and "forwerd, meeters" in stream.warning
+    known = force_align(goforward, "go forward ten meters")
+    m = [a for p, a, _ in stream.phones if p == "M"]
+    m_known = [a for p, a, _ in known if p == "M"]
+    assert len(m) == 1 and abs(m[0] - m_known[0]) < 0.05
 
 def test_word_recognition_then_alignment(goforward):
     """recognizer="words": pocketsphinx hears the words, their alignment gives the phones (the clip is

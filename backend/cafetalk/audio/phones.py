@@ -111,16 +111,47 @@ def normalise_transcript(text: str) -> list[str]:
     return words
 
 
-def force_align(samples: np.ndarray, transcript: str, with_score: bool = False):
+# espeak-ng's en-us phoneme mnemonics (data/speech.py) -> ARPAbet, for words outside the dictionary.
+# Syllabic consonants get their schwa; the glottal stop of "button" is the dictionary's T.
+ESPEAK_ARPABET = {
+    "p": "P", "b": "B", "t": "T", "d": "D", "k": "K", "g": "G", "f": "F", "v": "V", "T": "TH", "D": "DH",
+    "s": "S", "z": "Z", "S": "SH", "Z": "ZH", "tS": "CH", "dZ": "JH", "h": "HH", "m": "M", "n": "N", "N": "NG",
+    "l": "L", "r": "R", "w": "W", "j": "Y", "t#": "T", "d#": "D", "?": "T", "n-": "AH N", "l-": "AH L",
+    "m-": "AH M", "a": "AE", "a#": "AH", "A:": "AA", "A": "AA", "A@": "AA R", "aI": "AY", "aI@": "AY ER",
+    "aI3": "AY ER", "aU": "AW", "aU@": "AW ER", "@": "AH", "@2": "AH", "@5": "AH", "@L": "AH L", "3": "ER",
+    "3:": "ER", "E": "EH", "e@": "EH R", "eI": "EY", "i": "IY", "i:": "IY", "I": "IH", "I2": "IH", "I#": "IH",
+    "i@": "IH R", "i@3": "IH R", "O": "AO", "O:": "AO", "O@": "AO R", "o@": "AO R", "OI": "OY", "oU": "OW",
+    "oU#": "OW", "0": "AA", "U": "UH", "U@": "UH R", "u:": "UW", "V": "AH",
+}
+
+
+def espeak_pronunciation(word: str) -> str:
+    """A word outside the pronouncing dictionary -> ARPAbet by espeak-ng's en-us spelling rules ("zorblax"
+    -> "Z AO R B L AE K S"). Raises CafeTalkError when espeak says a sound the table does not map."""
+    from ..data.speech import Espeak
+
+    symbols = [p.symbol for p in Espeak().synthesize(word, voice="en-us").phones if not p.is_pause]
+    missing = sorted({s for s in symbols if s not in ESPEAK_ARPABET})
+    if not symbols or missing:
+        raise CafeTalkError(f"no pronunciation for '{word}'" + (f" (espeak-ng sounds {missing})" if missing else ""))
+    return " ".join(ESPEAK_ARPABET[s] for s in symbols)
+
+
+def force_align(samples: np.ndarray, transcript: str, with_score: bool = False, guessed: list | None = None):
     """Align 16 kHz mono speech to its transcript. -> [(ARPAbet phone, start s, end s)]
-    (and, `with_score`, the alignment's acoustic score per 10 ms frame: higher fits better)."""
+    (and, `with_score`, the alignment's acoustic score per 10 ms frame: higher fits better).
+    `guessed`: a list to receive the words outside the pronouncing dictionary, which are then pronounced
+    by espeak-ng's rules (espeak_pronunciation); without it such words are refused."""
     words = normalise_transcript(transcript)
     if not words:
         raise CafeTalkError("forced alignment needs a transcript")
     decoder = _decoder()
-    unknown = [w for w in words if decoder.lookup_word(w) is None]
-    if unknown:
+    unknown = list(dict.fromkeys(w for w in words if decoder.lookup_word(w) is None))
+    if unknown and guessed is None:
         raise CafeTalkError(f"words not in the pronouncing dictionary: {', '.join(unknown)}")
+    for w in unknown:
+        decoder.add_word(w, espeak_pronunciation(w), True)
+        guessed.append(w)
     raw = _raw(samples)
     decoder.set_align_text(" ".join(words))
     try:

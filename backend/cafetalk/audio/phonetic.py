@@ -132,8 +132,9 @@ def phone_stream(samples: np.ndarray, transcript: str | None = None, recognizer:
 
     if not given:
         return PhoneStream(fallback(), "recognition")
+    guessed: list[str] = []
     try:
-        aligned, score = force_align(samples, transcript, with_score=True)
+        aligned, score = force_align(samples, transcript, with_score=True, guessed=guessed)
     except CafeTalkError as exc:
         return PhoneStream(fallback(), "recognition", f"transcript not used ({exc}); phones were recognised instead")
     agreement = _agreement(aligned, recognised, len(samples) / SAMPLE_RATE)
@@ -142,7 +143,9 @@ def phone_stream(samples: np.ndarray, transcript: str | None = None, recognizer:
                            f"the transcript does not seem to match the audio (agreement with recognised phones "
                            f"{agreement:.2f} < {MIN_AGREEMENT} or alignment score {score:.1f} < "
                            f"{MIN_SCORE_PER_FRAME}); phones were recognised instead")
-    return PhoneStream(aligned, "transcript")
+    note = (f"not in the pronouncing dictionary, pronounced by espeak-ng's rules: {', '.join(guessed)}"
+            if guessed else None)
+    return PhoneStream(aligned, "transcript", note)
 
 
 @dataclass
