@@ -42,3 +42,18 @@ def test_piper_speaks_with_timed_phones():
     m = next(p for p in speech if p.symbol == "m")
     rms = lambda a, b: float(np.sqrt(np.mean(slow.samples[int(a * 22050):int(b * 22050)] ** 2)))  # noqa: E731
     assert rms(m.start, m.end) < rms(speech[1].start, speech[1].end)
+
+
+def test_missing_piper_is_named_with_the_install_command(monkeypatch):
+    import sys
+
+    from cafetalk.data import piper
+    from cafetalk.data.speech import SpeechError
+
+    monkeypatch.setattr(piper, "_VOICE", None)
+    monkeypatch.setitem(sys.modules, "piper", None)  # as if piper-tts were not installed
+    monkeypatch.setitem(sys.modules, "piper.config", None)
+    with pytest.raises(SpeechError, match=r'pip install "cafetalk\[piper\]"'):
+        piper.Piper().synthesize("Come back soon.")
+    with pytest.raises(SpeechError, match="the text is empty"):
+        piper.Piper().synthesize("  ")

@@ -103,11 +103,11 @@ class Piper:
     def synthesize(self, text: str, length_scale: float = 1.0, noise_scale: float = 0.667,
                    noise_w_scale: float = 0.8) -> Utterance:
         """length_scale > 1 speaks slower; noise_scale / noise_w_scale: Piper's generator and duration noise."""
-        from piper import SynthesisConfig
-
         if not isinstance(text, str) or not text.strip():
             raise SpeechError("nothing to say: the text is empty")
-        voice = _voice()
+        voice = _voice()  # first: it names the missing package
+        from piper import SynthesisConfig
+
         cfg = SynthesisConfig(length_scale=length_scale, noise_scale=noise_scale, noise_w_scale=noise_w_scale,
                               normalize_audio=True)
         audio, phones, rate = [], [], voice.config.sample_rate
