@@ -157,8 +157,9 @@ class SymbolNoise:
     jitter_s: float = 0.02  # boundary jitter (std, seconds)
     shift_s: float = 0.03  # whole-clip timing offset (uniform +-, seconds)
     blur: float = 0.3  # share of clips whose one-hot stream is softened like posteriors
-    # Measured P(recognised class | true class) per class (RECOGNISER_CONFUSION): replaces `substitute`
-    # and `drop_short` (a short phone the recogniser swallows counts there as its neighbour's class).
+    # Per true class, how often each class was recognised instead (counts or weights, normalised when a
+    # class is drawn; RECOGNISER_CONFUSION is measured): replaces `substitute` and `drop_short` (a short
+    # phone the recogniser swallows counts there as its neighbour's class).
     confusion: dict[str, dict[str, float]] | None = None
 
     @classmethod
@@ -253,7 +254,7 @@ class PhoneticEncoder:
     whole_clip = True  # the recogniser needs the whole utterance, so the pipeline encodes once
 
     def __init__(self, cfg):
-        self.dim, self.acoustic = DIM, getattr(cfg, "acoustic", True)
+        self.dim, self.acoustic = DIM, cfg.acoustic
         if cfg.dim != DIM:
             raise CafeTalkError(f"checkpoint says phonetic features have {cfg.dim} dims; this encoder makes {DIM}")
 
