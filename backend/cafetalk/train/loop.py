@@ -141,8 +141,9 @@ def plot_losses(losses: list[dict], path: Path) -> None:
 
 
 # ---------------------------------------------------------------- distributed helpers
-def _dist_setup() -> tuple[int, int, torch.device]:
-    """(rank, world size, device) from torchrun's environment; (0, 1, best device) without it."""
+def _dist_setup() -> tuple[int, int, torch.device, bool]:
+    """(rank, world size, device, whether this call started the process group) from torchrun's
+    environment; (0, 1, best device, False) without it."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     cuda = torch.cuda.is_available()
     local = int(os.environ.get("LOCAL_RANK", "0"))
@@ -152,10 +153,11 @@ def _dist_setup() -> tuple[int, int, torch.device]:
 
         if cuda:
             torch.cuda.set_device(device)
-        if not dist.is_initialized():
+        owned = not dist.is_initialized()
+        if owned:
             dist.init_process_group("nccl" if cuda else "gloo")
-        return dist.get_rank(), world, device
-    return 0, 1, device
+        return dist.get_rank(), world, device, owned
+    return 0, 1, device, False
 
 
 class _Stop:
@@ -217,7 +219,7 @@ def train(data: str | Path, out: str | Path, tcfg: TrainConfig, model_cfg: CafeT
           resume: str | Path | None = None) -> dict:
     """Train stage `tcfg.stage` (stage 2 starts from the stage-1 checkpoint `init`); `resume` continues a
     run from its output folder (weights, optimiser state, step, losses). Returns the last losses."""
-    rank, world, device = _dist_setup()
+    rank, world, device, owned = _dist_setup()
     torch.manual_seed(tcfg.seed)  # the same initial weights on every rank
     out = Path(out)
     corpus = Corpus(data)
@@ -312,6 +314,11 @@ def train(data: str | Path, out: str | Path, tcfg: TrainConfig, model_cfg: CafeT
         except KeyboardInterrupt:  # Ctrl-C: keep what was learned
             pass
     save()
+    if owned:  # an exit with a live gloo group aborts the process ("terminate called without an active
+        import torch.distributed as dist  # exception"); every rank reaches here after the same last step
+
+        dist.barrier()
+        dist.destroy_process_group()
     return losses[-1] if losses else {}
 
 
