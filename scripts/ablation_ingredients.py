@@ -3,8 +3,10 @@ several checkpoints, all given the same phones per clip, found once (the transcr
 recognition where it does not fit; and the default recogniser's without the transcript).
 
     python scripts/ablation_ingredients.py REAL_SPEECH_SET WEIGHTS [WEIGHTS ...] [--phones CACHE.json]
+        [--recognizer NAME]
 
-(--phones: keep the phones found in that file and take them from it next time.)
+(--phones: keep the phones found in that file and take them from it next time; --recognizer: how phones
+are found without the transcript, audio.phones.RECOGNIZERS, the default recogniser's when not given.)
 
 For each checkpoint: bilabial closure, open-vowel / silence opening and per-phone openness r of the learned
 output (no lip sealing) with and without the transcript, and of the default output without it (sealed).
@@ -27,7 +29,8 @@ from cafetalk.pipeline import CafeTalk  # noqa: E402
 def main() -> None:
     args = sys.argv[1:]
     cache = Path(args.pop(args.index("--phones") + 1)) if "--phones" in args else None
-    args = [a for a in args if a != "--phones"]
+    recognizer = args.pop(args.index("--recognizer") + 1) if "--recognizer" in args else DEFAULT_RECOGNIZER
+    args = [a for a in args if a not in ("--phones", "--recognizer")]
     real, weights = args[0], args[1:]
     corpus = Corpus(real)
     clips = [corpus[i] for i in range(len(corpus))]
@@ -36,7 +39,7 @@ def main() -> None:
         aligned, recognised = found["aligned"], found["recognised"]
     else:
         aligned = [_clip_stream(c).phones for c in clips]  # what generate() uses with the transcript
-        recognised = [recognize_with(c.audio, DEFAULT_RECOGNIZER) for c in clips]  # ... and without it
+        recognised = [recognize_with(c.audio, recognizer) for c in clips]  # ... and without it
         if cache is not None:
             cache.write_text(json.dumps({"aligned": aligned, "recognised": recognised}))
     aligned = [[tuple(p) for p in a] for a in aligned]

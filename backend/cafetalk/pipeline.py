@@ -198,9 +198,10 @@ class CafeTalk:
         """Speech (+ coarse and fine-grained controls) -> ARKit animation. Raises CafeTalkError on bad input.
         `transcript`: the words spoken (phonetic weights align it to the audio for exact lip-sync; a transcript
         that does not fit falls back to phone recognition with a note in the result's settings).
-        `recognizer`: how phonetic weights find phones without a (fitting) transcript: "both" (word
+        `recognizer`: how phonetic weights find phones without a (fitting) transcript: "nbest" (the
+        default: as "both", plus the bilabials of the next word hypotheses), "both" (word
         recognition then alignment of what was heard, plus the bilabials phone recognition hears where the
-        words have none: most closures; 0.3-0.6 s per second of audio), "words" (without those) or
+        words have none; ~30 % faster), "words" (without those) or
         "phones" (phone recognition alone: about six times faster; docs/lip-sync.md).
         `phones`: the clip's timed phones from another aligner, [(ARPAbet phone or viseme class, start s, end s)],
         used instead of pocketsphinx (phonetic weights only).

