@@ -24,9 +24,9 @@ class CafeTalkSettings(bpy.types.PropertyGroup):
         name="Without dialogue", default="nbest",
         description="How phones are found for a sound strip without dialogue text (English)",
         items=[("nbest", "Words + phones + N-best", "Word recognition, then alignment, plus the lip closures "
-                "phone recognition and the next three word hypotheses hear: the most closures, about 0.3-0.5 s "
+                "phone recognition and the next seven word hypotheses hear: the most closures, about 0.4-0.7 s "
                 "per second of audio"),
-               ("both", "Words + phones", "The same without the further word hypotheses: ~30% faster"),
+               ("both", "Words + phones", "The same without the further word hypotheses: in half the time"),
                ("words", "Recognise words", "Word recognition, then alignment"),
                ("phones", "Recognise phones", "Phone recognition alone: about six times faster")])
     cfg_mask: bpy.props.EnumProperty(

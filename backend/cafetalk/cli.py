@@ -24,8 +24,8 @@ def _generate_args(p: argparse.ArgumentParser) -> None:
     words.add_argument("--transcript-file", help="a text file holding the words spoken")
     p.add_argument("--recognizer", choices=("nbest", "both", "words", "phones"), default="nbest",
                    help="without a transcript: word recognition then alignment, plus the bilabials phone "
-                        "recognition and the next 3 word hypotheses hear (default: most lip closures), the "
-                        "same without the N-best (both: ~30%% faster), the words alone, or phone "
+                        "recognition and the next 7 word hypotheses hear (default: most lip closures), the "
+                        "same without the N-best (both: in half the time), the words alone, or phone "
                         "recognition alone (~6x faster); English")
     p.add_argument("--no-seal-lips", dest="seal_lips", action="store_false",
                    help="keep the model's lips as generated (default: sealed on p/b/m and f/v of the phone stream)")

@@ -201,7 +201,7 @@ class CafeTalk:
         `recognizer`: how phonetic weights find phones without a (fitting) transcript: "nbest" (the
         default: as "both", plus the bilabials of the next word hypotheses), "both" (word
         recognition then alignment of what was heard, plus the bilabials phone recognition hears where the
-        words have none; ~30 % faster), "words" (without those) or
+        words have none; in half the time), "words" (without those) or
         "phones" (phone recognition alone: about six times faster; docs/lip-sync.md).
         `phones`: the clip's timed phones from another aligner, [(ARPAbet phone or viseme class, start s, end s)],
         used instead of pocketsphinx (phonetic weights only).

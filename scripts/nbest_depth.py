@@ -1,0 +1,69 @@
+"""How many further word hypotheses the "nbest" recogniser should align (audio/phones.py NBEST_EXTRA): on the
+Piper clips of a corpus (a tuning set: the real-speech set is kept for evaluation), bilabial recall and
+precision of the recognised stream against the clips' exact phones, for several depths.
+
+    cafetalk data generate --out runs/piper-probe --hours 0.1 --seed 11 --piper-share 1
+    python scripts/nbest_depth.py runs/piper-probe [CLIPS]
+
+Frame rule, as the closure metric: a bilabial token is found when a recognised bilabial covers one of its
+25 fps frames; precision is the share of recognised bilabial frames that lie on a true bilabial.
+"""
+import math
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backend"))
+
+from cafetalk.audio.phones import (arpabet_class, force_align, merge_bilabials, recognize,  # noqa: E402
+                                   recognize_words, word_hypotheses)
+from cafetalk.data.corpus import Corpus  # noqa: E402
+from cafetalk.data.performer import phone_class  # noqa: E402
+from cafetalk.errors import CafeTalkError  # noqa: E402
+
+DEPTHS = (0, 1, 2, 3, 5, 7, 10)
+
+
+def frames(a: float, b: float) -> set[int]:
+    first = int(math.floor(a * 25))
+    return set(range(first, max(first + 1, int(math.ceil(b * 25)))))
+
+
+def main() -> None:
+    corpus = Corpus(sys.argv[1])
+    limit = int(sys.argv[2]) if len(sys.argv) > 2 else 120
+    picks = [i for i, m in enumerate(corpus.clips) if m["voice"].startswith("piper:")][:limit]
+    found = dict.fromkeys(DEPTHS, 0)
+    heard = dict.fromkeys(DEPTHS, 0)
+    right = dict.fromkeys(DEPTHS, 0)
+    tokens = 0
+    for i in picks:
+        clip = corpus[i]
+        allphone = recognize(clip.audio)
+        texts = word_hypotheses(clip.audio, max(DEPTHS))
+        base = merge_bilabials(recognize_words(clip.audio, allphone, texts[0] if texts else ""), allphone)
+        alternatives = []
+        for text in texts[1:]:
+            try:
+                alternatives.append(force_align(clip.audio, text))
+            except CafeTalkError:
+                alternatives.append(None)
+        truth = [frames(a, b) for p, a, b in clip.phones if phone_class(p) == "bilabial"]
+        on_truth = set().union(*truth)
+        tokens += len(truth)
+        for depth in DEPTHS:  # the stream recognize_with(..., "nbest") builds with NBEST_EXTRA = depth
+            stream = base
+            for alt in alternatives[:depth]:
+                if alt is not None:
+                    stream = merge_bilabials(stream, alt)
+            got = set().union(*(frames(a, b) for p, a, b in stream if arpabet_class(p) == "bilabial"))
+            found[depth] += sum(bool(t & got) for t in truth)
+            heard[depth] += len(got)
+            right[depth] += len(got & on_truth)
+    print(f"{len(picks)} clips, {tokens} bilabials")
+    print("| further hypotheses | bilabial recall | precision |\n|---|---|---|")
+    for depth in DEPTHS:
+        print(f"| {depth} | {found[depth] / tokens:.3f} | {right[depth] / max(1, heard[depth]):.3f} |")
+
+
+if __name__ == "__main__":
+    main()
