@@ -117,6 +117,7 @@ def test_words_outside_the_dictionary_are_pronounced_by_espeak(goforward):
 
     assert espeak_pronunciation("zorblax") == "Z AO R B L AE K S"
     assert espeak_pronunciation("button") == "B AH T AH N"
+    assert espeak_pronunciation("buriest") == "B EH R IY IH S T"  # espeak's hiatus glide ";" left out
     with pytest.raises(CafeTalkError, match="not in the pronouncing dictionary: forwerd, meeters"):
         force_align(goforward, "go forwerd ten meeters")
     stream = phone_stream(goforward, "go forwerd ten meeters")

@@ -126,13 +126,18 @@ ESPEAK_ARPABET = {
     "oU#": "OW", "0": "AA", "U": "UH", "U@": "UH R", "u:": "UW", "V": "AH",
 }
 
+# espeak-ng's glide between two vowels in hiatus ("buriest" b E r i ; I2 s t): the pronouncing dictionary
+# writes none there (serious S IH R IY AH S), so it is left out.
+ESPEAK_LINKS = {";"}
+
 
 def espeak_pronunciation(word: str) -> str:
     """A word outside the pronouncing dictionary -> ARPAbet by espeak-ng's en-us spelling rules ("zorblax"
     -> "Z AO R B L AE K S"). Raises CafeTalkError when espeak says a sound the table does not map."""
     from ..data.speech import Espeak
 
-    symbols = [p.symbol for p in Espeak().synthesize(word, voice="en-us").phones if not p.is_pause]
+    symbols = [p.symbol for p in Espeak().synthesize(word, voice="en-us").phones
+               if not p.is_pause and p.symbol not in ESPEAK_LINKS]
     missing = sorted({s for s in symbols if s not in ESPEAK_ARPABET})
     if not symbols or missing:
         raise CafeTalkError(f"no pronunciation for '{word}'" + (f" (espeak-ng sounds {missing})" if missing else ""))
