@@ -6,7 +6,8 @@ precision of the recognised stream against the clips' exact phones, for several 
     python scripts/nbest_depth.py runs/piper-probe [CLIPS]
 
 Frame rule, as the closure metric: a bilabial token is found when a recognised bilabial covers one of its
-25 fps frames; precision is the share of recognised bilabial frames that lie on a true bilabial.
+25 fps frames; precision is the share of recognised bilabial frames that lie on a true bilabial. Piper clips
+are not bit-reproducible (data/piper.py), so a regenerated probe gives figures within a few tokens.
 """
 import math
 import sys

@@ -4,6 +4,8 @@ clips of a corpus, each exact phone token against the recognised class covering 
     python scripts/recogniser_confusion.py CORPUS [CLIPS] [--recognizer NAME]   # prints the _COUNTS rows
 
 The table in phonetic.py was measured with `--recognizer both` (the default recogniser then, and here).
+Piper clips are not bit-reproducible (data/piper.py), so a regenerated corpus gives counts within a few
+tokens of it.
 """
 import sys
 from collections import Counter, defaultdict

@@ -136,7 +136,8 @@ def _shard_job(args: tuple[int, CorpusConfig, list[str], str]) -> list[dict]:
 
 def generate(out: str | Path, cfg: CorpusConfig, workers: int = 1,
              progress: Callable[[float], None] | None = None) -> dict:
-    """Write shards until cfg.hours of audio exist; returns the manifest. Deterministic in cfg.seed."""
+    """Write shards until cfg.hours of audio exist; returns the manifest. Deterministic in cfg.seed, except
+    the audio and timing of Piper clips (data/piper.py: the voice draws its own noise)."""
     from .speech import Espeak
 
     root = Path(out)

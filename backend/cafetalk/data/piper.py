@@ -102,7 +102,10 @@ class Piper:
 
     def synthesize(self, text: str, length_scale: float = 1.0, noise_scale: float = 0.667,
                    noise_w_scale: float = 0.8) -> Utterance:
-        """length_scale > 1 speaks slower; noise_scale / noise_w_scale: Piper's generator and duration noise."""
+        """length_scale > 1 speaks slower; noise_scale / noise_w_scale: Piper's generator and duration noise.
+        That noise is drawn inside the voice's ONNX graph, seeded when onnxruntime opens the session
+        (`onnxruntime.set_seed` before a call does not repeat it), so the same text comes out a few
+        percent longer or shorter from run to run: Piper clips are not bit-reproducible."""
         if not isinstance(text, str) or not text.strip():
             raise SpeechError("nothing to say: the text is empty")
         voice = _voice()  # first: it names the missing package
