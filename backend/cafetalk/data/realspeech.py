@@ -174,9 +174,14 @@ def _lexicon():
 
 
 def pronunciation(word: str) -> list[str] | None:
-    """The dictionary's (first) ARPAbet pronunciation of a word, or None."""
-    p = _lexicon().lookup_word(word)
+    """The dictionary's (first) ARPAbet pronunciation of a word, or the one written here (PRONOUNCE), or None."""
+    p = _lexicon().lookup_word(word) or PRONOUNCE.get(word)
     return p.split() if p else None
+
+
+def _align(samples: np.ndarray, text: str) -> list:
+    """Forced alignment of dictionary text, with the pronunciations written here for the words it lacks."""
+    return force_align(samples, text, pronounce=PRONOUNCE)
 
 
 def dictionary_text(text: str, known: Callable[[str], bool] | None = None,
@@ -184,7 +189,7 @@ def dictionary_text(text: str, known: Callable[[str], bool] | None = None,
     """A transcript as pocketsphinx dictionary words; CafeTalkError (with the reason) if it has none."""
     if NON_WORD.search(text):
         raise CafeTalkError("non-word events (cut-offs, noises) in the transcript")
-    known = known or (lambda w: pronunciation(w) is not None or w in PRONOUNCE)
+    known = known or (lambda w: pronunciation(w) is not None)
     respell = RESPELL if respell is None else respell
     text = text.replace("\u2019", "'").replace("\u2018", "'")
     text = re.sub(r"[-\u2013\u2014_/]", " ", text)
@@ -442,13 +447,13 @@ def _read(path: Path, channel: int | None = None) -> np.ndarray:
 
 def _meta(utt_id: str, source: Source, path: str, speaker: str, transcript: str, text: str, samples: np.ndarray,
           phones: list, **extra) -> dict:
+    own = sorted({w for w in text.split() if w in PRONOUNCE})  # words aligned with a pronunciation of ours
+    own = {"pronounced_here": own} if own else {}
     return dict(id=utt_id, emotion="neutral", intensity=1, voice="recorded", language="en-us", style=0, speaker=-1,
                 talker=speaker, text=text, transcript=transcript, duration=round(len(samples) / SAMPLE_RATE, 3),
                 frames=0, augment=[], triplets=[], source=f"{source.requirement} {path}", licence=source.licence,
                 phone_set="arpabet", bilabials=sum(ARPABET_CLASS.get(p) == "bilabial" for p, _, _ in phones),
-                open_vowels=sum(p in OPEN_VOWELS for p, _, _ in phones),
-                **({"pronounced_here": own} if (own := sorted({w for w in text.split() if w in PRONOUNCE})) else {}),
-                **extra)
+                open_vowels=sum(p in OPEN_VOWELS for p, _, _ in phones), **own, **extra)
 
 
 def _align_utterance(root: Path, utt: Utterance) -> Clip:
@@ -460,14 +465,14 @@ def _align_utterance(root: Path, utt: Utterance) -> Clip:
         extra["channel"] = utt.channel
     text = dictionary_text(utt.transcript)
     if not utt.span:
-        samples, phones = audio, force_align(audio, text, pronounce=PRONOUNCE)
+        samples, phones = audio, _align(audio, text)
     else:  # cut into the pauses around the span: 0.1 s, then more of them when pocketsphinx fails
         for share in (0.0, 0.5, 0.9):
             t0 = max(0.0, utt.span[0] - min(utt.room[0], max(0.1, share * utt.room[0])))
             t1 = min(len(audio) / SAMPLE_RATE, utt.span[1] + min(utt.room[1], max(0.1, share * utt.room[1])))
             samples = audio[int(t0 * SAMPLE_RATE): int(t1 * SAMPLE_RATE)]
             try:
-                phones = force_align(samples, text, pronounce=PRONOUNCE)
+                phones = _align(samples, text)
                 break
             except CafeTalkError:
                 if share == 0.9:
@@ -530,7 +535,7 @@ def _sonnet_clips(root: Path, sonnet: tuple[str, str, str, list[str]], skipped: 
             t1 = cuts[k + 1] + widen * (next_start - cuts[k + 1])
             seg = samples[int(t0 * SAMPLE_RATE): int(t1 * SAMPLE_RATE)]
             try:
-                phones = force_align(seg, text, pronounce=PRONOUNCE)
+                phones = _align(seg, text)
                 break
             except CafeTalkError as exc:
                 failure = str(exc)
@@ -578,7 +583,7 @@ def build(out: str | Path, source: str | Path) -> dict:
             continue
         samples = _read(path)
         text = dictionary_text(transcript)
-        phones = force_align(samples, text, pronounce=PRONOUNCE)
+        phones = _align(samples, text)
         meta = _meta(Path(rel).with_suffix("").as_posix().replace("/", "-"), SOURCE["pocketsphinx"],
                      f"test/data/{rel}", "pocketsphinx", transcript, text, samples, phones)
         clips.append(Clip(meta["id"], samples, np.zeros((0, 52), np.float32), phones, [], meta))
