@@ -21,12 +21,13 @@ class CafeTalkSettings(bpy.types.PropertyGroup):
     beta: bpy.props.FloatProperty(name="Beta", default=1.0, min=0.0, max=20.0,
                                   description="AU intensity inside the control strips (Eq. 7)")
     recognizer: bpy.props.EnumProperty(
-        name="Without dialogue", default="nbest",
+        name="Without dialogue", default="warped",
         description="How phones are found for a sound strip without dialogue text (English)",
-        items=[("nbest", "Words + phones + N-best", "Word recognition, then alignment, plus the lip closures "
-                "phone recognition and the next seven word hypotheses hear: the most closures, about 0.4-0.7 s "
-                "per second of audio"),
-               ("both", "Words + phones", "The same without the further word hypotheses: in half the time"),
+        items=[("warped", "Words + phones + N-best + warps", "Word recognition, then alignment, plus the lip "
+                "closures phone recognition, the next seven word hypotheses and phone recognition at four "
+                "vocal-tract warps hear: the most closures, about 0.7-1 s per second of audio"),
+               ("nbest", "Words + phones + N-best", "The same without the warps"),
+               ("both", "Words + phones", "Without the further word hypotheses either: in a third of the time"),
                ("words", "Recognise words", "Word recognition, then alignment"),
                ("phones", "Recognise phones", "Phone recognition alone: about six times faster")])
     cfg_mask: bpy.props.EnumProperty(

@@ -22,11 +22,12 @@ def _generate_args(p: argparse.ArgumentParser) -> None:
     words = p.add_mutually_exclusive_group()
     words.add_argument("--transcript", help="the words spoken: aligned to the audio for exact lip-sync (English)")
     words.add_argument("--transcript-file", help="a text file holding the words spoken")
-    p.add_argument("--recognizer", choices=("nbest", "both", "words", "phones"), default="nbest",
+    p.add_argument("--recognizer", choices=("warped", "nbest", "both", "words", "phones"), default="warped",
                    help="without a transcript: word recognition then alignment, plus the bilabials phone "
-                        "recognition and the next 7 word hypotheses hear (default: most lip closures), the "
-                        "same without the N-best (both: in half the time), the words alone, or phone "
-                        "recognition alone (~6x faster); English")
+                        "recognition, the next 7 word hypotheses and phone recognition at 4 vocal-tract warps "
+                        "hear (default: most lip closures), the same without the warps (nbest), without the "
+                        "N-best too (both: in half the time), the words alone, or phone recognition alone "
+                        "(~6x faster); English")
     p.add_argument("--no-seal-lips", dest="seal_lips", action="store_false",
                    help="keep the model's lips as generated (default: sealed on p/b/m and f/v of the phone stream)")
     p.add_argument("--alpha", type=float, default=1.0, help="overall guidance scale of Eq. 7 (default 1)")

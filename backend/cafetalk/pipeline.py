@@ -198,8 +198,9 @@ class CafeTalk:
         """Speech (+ coarse and fine-grained controls) -> ARKit animation. Raises CafeTalkError on bad input.
         `transcript`: the words spoken (phonetic weights align it to the audio for exact lip-sync; a transcript
         that does not fit falls back to phone recognition with a note in the result's settings).
-        `recognizer`: how phonetic weights find phones without a (fitting) transcript: "nbest" (the
-        default: as "both", plus the bilabials of the next word hypotheses), "both" (word
+        `recognizer`: how phonetic weights find phones without a (fitting) transcript: "warped" (the
+        default: as "nbest", plus the bilabials of phone recognition at four vocal-tract warps), "nbest" (as
+        "both", plus the bilabials of the next word hypotheses), "both" (word
         recognition then alignment of what was heard, plus the bilabials phone recognition hears where the
         words have none; in half the time), "words" (without those) or
         "phones" (phone recognition alone: about six times faster; docs/lip-sync.md).
@@ -279,7 +280,7 @@ class CafeTalk:
             if progress:
                 progress(0.0, "finding phones" if not transcript else "aligning the transcript")
 
-            def recognising(fraction: float) -> None:  # between the pieces of long audio (audio/phones.py)
+            def recognising(fraction: float) -> None:  # after each recognition pass (audio/phones.py recognize_with)
                 if cancel is not None and cancel():
                     raise Cancelled("generation cancelled")
                 if progress:

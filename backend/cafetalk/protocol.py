@@ -9,7 +9,7 @@ Client -> backend
    "emotion":"happy","intensity":0.8,"style":0,"style_image":null,
    "controls":["AU12@1.0-2.0", {"aus":["AU01","AU02"],"start":2.5,"end":3.0,"beta":1.5}],
    "transcript":"the words spoken" (optional: aligned to the audio for exact lip-sync), "seal_lips":true,
-   "recognizer":"both"|"nbest"|"words"|"phones" (optional: how phones are found without a transcript),
+   "recognizer":"warped"|"nbest"|"both"|"words"|"phones" (optional: how phones are found without a transcript),
    "cfg_mask":"channels"|"opposing"|"frames"|"none"|null (optional: where the AU term of Eq. 7 acts; null: the weights'),
    "cfg_reference":"null"|"coarse"|null (optional: what the AU term is measured from; null: the weights'),
    "alpha":1.0,"beta":1.0,"steps":25,"sampler":"ddim","seed":0,"fps":25}
@@ -53,8 +53,8 @@ class GenerateRequest:
     style_image: str | None = None
     controls: list[str] = field(default_factory=list)  # triplets as text (dict controls are converted)
     transcript: str | None = None  # the words spoken (forced alignment), or None (phone recognition)
-    recognizer: str = "nbest"  # without a transcript: words + phones' + N-best bilabials, "both" (no N-best),
-    # "words", or "phones" (audio.phones)
+    recognizer: str = "warped"  # without a transcript: words + phones' + N-best + warped phones' bilabials,
+    # "nbest" (no warps), "both" (no N-best either), "words", or "phones" (audio.phones)
     cfg_mask: str | None = None  # where Eq. 7's AU term acts (pipeline.generate); None: the weights' choice
     cfg_reference: str | None = None  # what Eq. 7's AU term is measured from; None: the weights' choice
     seal_lips: bool = True  # lips sealed on p/b/m, lower lip on the teeth on f/v, from the phone stream

@@ -185,6 +185,44 @@ def test_nbest_adds_the_closures_of_further_word_hypotheses(goforward, monkeypat
             assert any(a2 <= a and b2 >= b for a2, b2 in closures), (p, a, b)
     assert ph.recognize_with(goforward, "both") == both  # "both" reads no further hypotheses
 
+def test_warped_adds_the_closures_of_phone_recognition_at_other_vocal_tracts(goforward, monkeypatch):
+    """recognizer="warped" (the default): "nbest", plus the bilabials allphone hears with the front end
+    warped to each of WARPS."""
+    pytest.importorskip("pocketsphinx")
+    from cafetalk.audio import phones as ph
+
+    assert ph.DEFAULT_RECOGNIZER == "warped" and len(ph.WARPS) >= 2 and all(w != 1 for w in ph.WARPS)
+    plain = ph.recognize(goforward)
+    assert ph.recognize(goforward, ph.WARPS[0]) != plain  # the warp reaches the decoder's front end
+    assert ph.recognize(goforward, 1.0) == plain  # and a warp of 1 is no warp
+    nbest = ph.recognize_with(goforward, "nbest", plain)
+    warped = ph.recognize_with(goforward, "warped", plain)
+    closures = [(a, b) for p, a, b in warped if arpabet_class(p) == "bilabial"]
+    for p, a, b in nbest:  # nothing of "nbest"'s closures is lost
+        if arpabet_class(p) == "bilabial":
+            assert any(a2 <= a and b2 >= b for a2, b2 in closures), (p, a, b)
+    # a warped pass that hears a closure where nothing else does: it joins the stream, once
+    real = ph.recognize
+    monkeypatch.setattr(ph, "recognize", lambda samples, warp=None: real(samples) if warp is None
+                        else [("SIL", 0.0, 2.5), ("M", 2.5, 2.56), ("SIL", 2.56, 2.8)])
+    extra = ph.recognize_with(goforward, "warped", plain)
+    assert sum(p == "M" and a == 2.5 for p, a, b in extra) == 1
+    assert [s for s in extra if s[2] < 2.5] == [s for s in nbest if s[2] < 2.5]  # the rest: nbest's
+
+
+def test_the_interfaces_default_to_the_same_recognizer():
+    from cafetalk.audio.phones import DEFAULT_RECOGNIZER, RECOGNIZERS
+    from cafetalk.cli import build_parser
+    from cafetalk.protocol import GenerateRequest
+
+    parser = build_parser()
+    args = parser.parse_args(["generate", "a.wav", "-o", "out"])
+    assert args.recognizer == DEFAULT_RECOGNIZER == GenerateRequest(id="r", audio="a", out="o").recognizer
+    action = next(a for a in parser._subparsers._group_actions[0].choices["generate"]._actions
+                  if a.dest == "recognizer")
+    assert set(action.choices) == set(RECOGNIZERS)
+
+
 @pytest.mark.parametrize("wrong", ["hello how are you doing today", "the cat sat on the mat", "go zxqv meters"])
 def test_a_wrong_transcript_falls_back_to_recognition(goforward, wrong):
     pytest.importorskip("pocketsphinx")
@@ -260,6 +298,31 @@ def test_long_audio_is_cut_at_pauses():
     assert all(0 < b - a <= 30 * 16000 for a, b in zip(bounds[:-1], bounds[1:]))
     assert 24.0 <= bounds[1] / 16000 < 24.2 and 51.0 <= bounds[2] / 16000 < 51.2
     assert pieces(audio[: 20 * 16000]) == [0, 20 * 16000]  # short audio: one piece
+
+
+def test_recognition_of_a_short_clip_reports_each_pass_and_can_be_cancelled(goforward):
+    """One piece still takes several passes (word search, alignments, warped phone recognition): progress
+    after each, from the first to 1, and a cancel between them."""
+    pytest.importorskip("pocketsphinx")
+    from cafetalk.audio.phones import DEFAULT_RECOGNIZER, NBEST_EXTRA, WARPS
+
+    assert DEFAULT_RECOGNIZER == "warped"
+    seen = []
+    stream = phone_stream(goforward, progress=seen.append)
+    assert stream.source == "recognition"
+    # allphone, word search, its alignment, each further hypothesis's alignment, each warp
+    assert len(seen) == 3 + NBEST_EXTRA + len(WARPS)  # the clip has all NBEST_EXTRA further hypotheses
+    assert seen == sorted(seen) and 0 < seen[0] < 0.2 and seen[-1] == 1.0
+    calls = []
+
+    def cancel_after_three(fraction):
+        calls.append(fraction)
+        if len(calls) == 3:
+            raise KeyboardInterrupt("stop")
+
+    with pytest.raises(KeyboardInterrupt):
+        phone_stream(goforward, progress=cancel_after_three)
+    assert len(calls) == 3  # nothing ran on after the cancel
 
 
 def test_long_recognition_reports_progress_and_can_be_cancelled(goforward):

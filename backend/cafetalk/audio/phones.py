@@ -9,8 +9,9 @@ dictionary and a phone language model. The ways to get timed ARPAbet phones from
   dictionary, whose hypothesis is then force-aligned: fewer false bilabials, six times slower;
 - `merge_bilabials(words, phones)`: the word result, plus the bilabials phone recognition heard
   where the words have none (the two recognisers miss different ones): `recognize_with(..., "both")`;
-  "nbest" (the default) also adds those of the word search's next hypotheses (`word_hypotheses`),
-  each aligned.
+  "nbest" also adds those of the word search's next hypotheses (`word_hypotheses`), each aligned,
+  and "warped" (the default) those of phone recognition at a few vocal-tract-length warps of the
+  front end (`recognize(samples, warp)`, `WARPS`).
 `frame_classes` turns either into a per-frame (25 fps) occupancy over the viseme classes of
 `CLASSES`, the phone stream of the phonetic audio encoder (audio/phonetic.py). English only: other
 languages go through the English phone recogniser (see docs/lip-sync.md).
@@ -187,12 +188,15 @@ def force_align(samples: np.ndarray, transcript: str, with_score: bool = False, 
     return phones
 
 
-def recognize(samples: np.ndarray) -> Phones:
-    """Phone recognition without a transcript (allphone mode with pocketsphinx's en-us phone LM)."""
+def recognize(samples: np.ndarray, warp: float | None = None) -> Phones:
+    """Phone recognition without a transcript (allphone mode with pocketsphinx's en-us phone LM).
+    `warp`: vocal tract length normalisation of the front end (pocketsphinx's `warp_type` inverse_linear:
+    the filterbank's frequencies divided by `warp`), as if the talker's vocal tract were longer or shorter."""
     from pocketsphinx import get_model_path
 
     lm = os.path.join(get_model_path(), "en-us", "en-us-phone.lm.bin")
-    decoder = _decoder(allphone=lm, lw=2.0, beam=1e-20, pbeam=1e-20)
+    warping = {} if warp is None else dict(warp_type="inverse_linear", warp_params=f"{warp:g}")
+    decoder = _decoder(allphone=lm, lw=2.0, beam=1e-20, pbeam=1e-20, **warping)
     decoder.start_utt()
     decoder.process_raw(_raw(samples), full_utt=True)
     decoder.end_utt()
@@ -201,13 +205,17 @@ def recognize(samples: np.ndarray) -> Phones:
 
 # How phones are found without a transcript (docs/lip-sync.md compares them): "phones" (allphone),
 # "words" (word recognition, then alignment), "both" (words, plus allphone's bilabials), "nbest" (both,
-# plus the bilabials of the next NBEST_EXTRA word hypotheses, each aligned: the default, docs/lip-sync.md).
-RECOGNIZERS = ("phones", "words", "both", "nbest")
-DEFAULT_RECOGNIZER = "nbest"
+# plus the bilabials of the next NBEST_EXTRA word hypotheses, each aligned), "warped" (nbest, plus the
+# bilabials of phone recognition at each of WARPS: the default, docs/lip-sync.md).
+RECOGNIZERS = ("phones", "words", "both", "nbest", "warped")
+DEFAULT_RECOGNIZER = "warped"
 MERGE_PAD_S = 0.04  # a recognised bilabial within one 25 fps frame of a word bilabial is the same one
 NBEST_EXTRA = 7  # further word hypotheses "nbest" aligns (set on Piper tuning clips, scripts/nbest_depth.py:
 # bilabial recall 0.841 with none, 0.861 with 3, 0.872 with 7 and with 10, precision 0.455 -> 0.443)
 NBEST_SCAN = 200  # N-best entries read to find them (most differ from the best only in fillers)
+WARPS = (0.88, 0.94, 1.06, 1.12)  # vocal-tract warps "warped" recognises phones at (set on Piper tuning clips,
+# scripts/warp_passes.py: bilabial recall 0.872 with none, 0.892 with 0.88 and 1.12, 0.896 with these four,
+# 0.901 with eight from 0.8 to 1.2; precision 0.443 -> 0.415, 0.413, 0.393)
 PIECE_S = 30.0  # longer audio is recognised piece by piece, cut at pauses (progress and cancel in between)
 
 
@@ -284,33 +292,73 @@ def _window(phones: Phones, t0: float, t1: float) -> Phones:
     return [(p, max(a, t0) - t0, min(b, t1) - t0) for p, a, b in phones if min(b, t1) > max(a, t0)]
 
 
+def within(progress: Callable[[float], None] | None, lo: float, hi: float) -> Callable[[float], None] | None:
+    """`progress` for a part of the work that spans [lo, hi] of the whole (None stays None)."""
+    return None if progress is None else (lambda fraction: progress(lo * (1 - fraction) + hi * fraction))
+
+
+WORD_SEARCH_PASSES = 4  # word recognition costs about as much as four allphone passes or alignments (bench/phones.py)
+
+
+def recognition_passes(recognizer: str, with_allphone: bool = True) -> int:
+    """The work of `recognize_with(..., recognizer)` on one piece, in allphone passes (for progress):
+    [allphone] [word search, its alignment] [NBEST_EXTRA alignments] [WARPS allphone passes]."""
+    searching = recognizer != "phones"
+    return ((with_allphone and recognizer != "words") + searching * (WORD_SEARCH_PASSES + 1)
+            + NBEST_EXTRA * (recognizer in ("nbest", "warped")) + len(WARPS) * (recognizer == "warped"))
+
+
 def recognize_with(samples: np.ndarray, recognizer: str, allphone: Phones | None = None,
                    progress: Callable[[float], None] | None = None) -> Phones:
     """Phones without a transcript by one of RECOGNIZERS (`allphone`: the caller's phone recognition, reused).
-    Audio over PIECE_S seconds is recognised piece by piece (`pieces`); `progress(fraction)` is called after
-    each piece and may raise to cancel."""
+    Audio over PIECE_S seconds is recognised piece by piece (`pieces`). `progress(fraction)` is called after
+    each recognition pass (of each piece) and may raise to cancel."""
     if recognizer not in RECOGNIZERS:
         raise CafeTalkError(f"unknown recognizer '{recognizer}': use {', '.join(RECOGNIZERS)}")
     bounds = pieces(samples)
     if len(bounds) > 2:
         out: Phones = []
+        n = len(bounds) - 1
         for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
             t0, t1 = a / SAMPLE_RATE, b / SAMPLE_RATE
-            part = recognize_with(samples[a:b], recognizer, None if allphone is None else _window(allphone, t0, t1))
+            part = recognize_with(samples[a:b], recognizer, None if allphone is None else _window(allphone, t0, t1),
+                                  within(progress, i / n, (i + 1) / n))
             out += [(p, s + t0, e + t0) for p, s, e in part]
-            if progress is not None:
-                progress((i + 1) / (len(bounds) - 1))
         return out
-    if recognizer == "words":
-        return recognize_words(samples, allphone)
-    allphone = recognize(samples) if allphone is None else allphone
+    extra = NBEST_EXTRA if recognizer in ("nbest", "warped") else 0
+    warps = WARPS if recognizer == "warped" else ()
+    total = recognition_passes(recognizer, allphone is None)
+    done = 0
+
+    def passed(units: int = 1) -> None:
+        nonlocal done
+        done += units
+        if progress is not None:
+            progress(min(1.0, done / total) if total else 1.0)
+
+    if allphone is None and recognizer != "words":
+        allphone = recognize(samples)
+        passed()
+    elif recognizer == "phones":
+        passed(0)  # a piece whose phones the caller had still reports
     if recognizer == "phones":
         return allphone
-    texts = word_hypotheses(samples, NBEST_EXTRA if recognizer == "nbest" else 0)
-    merged = merge_bilabials(recognize_words(samples, allphone, texts[0] if texts else ""), allphone)
+    texts = word_hypotheses(samples, extra)
+    passed(WORD_SEARCH_PASSES)
+    words = recognize_words(samples, allphone, texts[0] if texts else "")
+    passed()
+    if recognizer == "words":
+        return words
+    merged = merge_bilabials(words, allphone)
     for text in texts[1:]:  # "nbest": the closures an alternative hypothesis has where the stream has none
         try:
             merged = merge_bilabials(merged, force_align(samples, text))
         except CafeTalkError:
-            continue
+            pass
+        passed()
+    if len(texts) - 1 < extra:
+        passed(extra - (len(texts) - 1))  # hypotheses the search did not have
+    for warp in warps:  # "warped": those phone recognition hears at another vocal tract
+        merged = merge_bilabials(merged, recognize(samples, warp))
+        passed()
     return merged

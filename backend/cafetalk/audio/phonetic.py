@@ -25,7 +25,7 @@ import torch
 from ..errors import CafeTalkError
 from .load import SAMPLE_RATE
 from .phones import (CLASS_INDEX, CLASSES, DEFAULT_RECOGNIZER, RECOGNIZERS, Phones, PhoneStream,
-                     arpabet_class, force_align, recognize_with)
+                     arpabet_class, force_align, recognition_passes, recognize_with, within)
 
 FPS = 25
 HOP = SAMPLE_RATE // FPS
@@ -119,17 +119,22 @@ def phone_stream(samples: np.ndarray, transcript: str | None = None, recognizer:
     else recognition (with a warning saying why the transcript was not used). `recognizer`: "phones"
     (allphone recognition), "words" (word recognition, then alignment of what was heard: slower) or
     "both" (words, plus the bilabials allphone hears where the words have none: phones.recognize_with) or
-    "nbest" (both, plus those of the next word hypotheses).
-    `progress(fraction)`: called between the pieces of long audio by each recognition pass; may raise to
-    cancel."""
+    "nbest" (both, plus those of the next word hypotheses) or "warped" (nbest, plus those of phone
+    recognition at a few vocal-tract warps).
+    `progress(fraction)`: called after each recognition pass (phones.recognize_with); may raise to cancel.
+    Without a transcript it runs once from 0 to 1; with one, the phone recognition the alignment is
+    checked against runs from 0 to 1, and recognition again if the transcript is not used."""
     if recognizer not in RECOGNIZERS:
         raise CafeTalkError(f"unknown recognizer '{recognizer}': use {', '.join(RECOGNIZERS)}")
     given = bool(transcript and transcript.strip())
-    # phone recognition: part of "phones", "both" and "nbest", and the yardstick a transcript's alignment is checked against
-    recognised = recognize_with(samples, "phones", progress=progress) if given or recognizer != "words" else None
+    # phone recognition: part of all but "words", and the yardstick a transcript's alignment is checked against
+    # the share of the progress the first pass (phone recognition) takes
+    share = 1.0 if given else 0.0 if recognizer == "words" else 1 / recognition_passes(recognizer)
+    recognised = (recognize_with(samples, "phones", progress=within(progress, 0.0, share))
+                  if given or recognizer != "words" else None)
 
     def fallback() -> Phones:
-        return recognize_with(samples, recognizer, recognised, progress)
+        return recognize_with(samples, recognizer, recognised, within(progress, 0.0 if given else share, 1.0))
 
     if not given:
         return PhoneStream(fallback(), "recognition")
