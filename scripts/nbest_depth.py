@@ -29,16 +29,35 @@ def frames(a: float, b: float) -> set[int]:
     return set(range(first, max(first + 1, int(math.ceil(b * 25)))))
 
 
-def main() -> None:
-    corpus = Corpus(sys.argv[1])
-    limit = int(sys.argv[2]) if len(sys.argv) > 2 else 120
-    picks = [i for i, m in enumerate(corpus.clips) if m["voice"].startswith("piper:")][:limit]
-    found = dict.fromkeys(DEPTHS, 0)
-    heard = dict.fromkeys(DEPTHS, 0)
-    right = dict.fromkeys(DEPTHS, 0)
-    tokens = 0
-    for i in picks:
+def tally(totals: dict, key, stream, truth: list[set[int]]) -> None:
+    """Add to totals[key] = [true bilabials found, recognised bilabial frames, those on a true bilabial]
+    for a recognised stream and the frames of each true bilabial token of its clip."""
+    got = set().union(*(frames(a, b) for p, a, b in stream if arpabet_class(p) == "bilabial"))
+    t = totals.setdefault(key, [0, 0, 0])
+    t[0] += sum(bool(x & got) for x in truth)
+    t[1] += len(got)
+    t[2] += len(got & set().union(*truth))
+
+
+def rates(total: list[int], tokens: int) -> str:
+    """'recall | precision' table cells of a tally."""
+    return f"{total[0] / tokens:.3f} | {total[2] / max(1, total[1]):.3f}"
+
+
+def piper_clips(argv: list[str]):
+    """-> (clip, frames of each of its true bilabial tokens) for the Piper clips of the corpus folder
+    argv[1], at most argv[2] of them (120)."""
+    corpus = Corpus(argv[1])
+    limit = int(argv[2]) if len(argv) > 2 else 120
+    for i in [i for i, m in enumerate(corpus.clips) if m["voice"].startswith("piper:")][:limit]:
         clip = corpus[i]
+        yield clip, [frames(a, b) for p, a, b in clip.phones if phone_class(p) == "bilabial"]
+
+
+def main() -> None:
+    totals: dict = {}
+    clips = tokens = 0
+    for clip, truth in piper_clips(sys.argv):
         allphone = recognize(clip.audio)
         texts = word_hypotheses(clip.audio, max(DEPTHS))
         base = merge_bilabials(recognize_words(clip.audio, allphone, texts[0] if texts else ""), allphone)
@@ -48,22 +67,18 @@ def main() -> None:
                 alternatives.append(force_align(clip.audio, text))
             except CafeTalkError:
                 alternatives.append(None)
-        truth = [frames(a, b) for p, a, b in clip.phones if phone_class(p) == "bilabial"]
-        on_truth = set().union(*truth)
+        clips += 1
         tokens += len(truth)
         for depth in DEPTHS:  # the stream recognize_with(..., "nbest") builds with NBEST_EXTRA = depth
             stream = base
             for alt in alternatives[:depth]:
                 if alt is not None:
                     stream = merge_bilabials(stream, alt)
-            got = set().union(*(frames(a, b) for p, a, b in stream if arpabet_class(p) == "bilabial"))
-            found[depth] += sum(bool(t & got) for t in truth)
-            heard[depth] += len(got)
-            right[depth] += len(got & on_truth)
-    print(f"{len(picks)} clips, {tokens} bilabials")
+            tally(totals, depth, stream, truth)
+    print(f"{clips} clips, {tokens} bilabials")
     print("| further hypotheses | bilabial recall | precision |\n|---|---|---|")
     for depth in DEPTHS:
-        print(f"| {depth} | {found[depth] / tokens:.3f} | {right[depth] / max(1, heard[depth]):.3f} |")
+        print(f"| {depth} | {rates(totals[depth], tokens)} |")
 
 
 if __name__ == "__main__":

@@ -14,43 +14,32 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backend"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cafetalk.audio.phones import WARPS, arpabet_class, merge_bilabials, recognize, recognize_with  # noqa: E402
-from cafetalk.data.corpus import Corpus  # noqa: E402
-from cafetalk.data.performer import phone_class  # noqa: E402
-from nbest_depth import frames  # noqa: E402
+from cafetalk.audio.phones import WARPS, merge_bilabials, recognize, recognize_with  # noqa: E402
+from nbest_depth import piper_clips, rates, tally  # noqa: E402
 
 GRID = (0.8, 0.85, 0.88, 0.94, 1.06, 1.12, 1.15, 1.2)
 SETS = [(), *((w,) for w in GRID), (0.94, 1.06), (0.88, 1.12), (0.85, 1.15), (0.8, 1.2), tuple(WARPS), GRID]
 
 
 def main() -> None:
-    corpus = Corpus(sys.argv[1])
-    limit = int(sys.argv[2]) if len(sys.argv) > 2 else 120
-    picks = [i for i, m in enumerate(corpus.clips) if m["voice"].startswith("piper:")][:limit]
-    found, heard, right = ({s: 0 for s in SETS} for _ in range(3))
-    tokens = 0
-    for i in picks:
-        clip = corpus[i]
+    totals: dict = {}
+    clips = tokens = 0
+    for clip, truth in piper_clips(sys.argv):
         allphone = recognize(clip.audio)
         base = recognize_with(clip.audio, "nbest", allphone)
         passes = {w: recognize(clip.audio, w) for w in sorted(set(GRID) | set(WARPS))}
-        truth = [frames(a, b) for p, a, b in clip.phones if phone_class(p) == "bilabial"]
-        on_truth = set().union(*truth)
+        clips += 1
         tokens += len(truth)
         for warps in SETS:  # the stream recognize_with(..., "warped") builds with WARPS = warps
             stream = base
             for w in warps:
                 stream = merge_bilabials(stream, passes[w])
-            got = set().union(*(frames(a, b) for p, a, b in stream if arpabet_class(p) == "bilabial"))
-            found[warps] += sum(bool(t & got) for t in truth)
-            heard[warps] += len(got)
-            right[warps] += len(got & on_truth)
-    print(f"{len(picks)} clips, {tokens} bilabials")
+            tally(totals, warps, stream, truth)
+    print(f"{clips} clips, {tokens} bilabials")
     print("| warps | bilabial recall | precision |\n|---|---|---|")
     for warps in SETS:
         name = ", ".join(f"{w:g}" for w in warps) or "none (nbest)"
-        print(f"| {name}{' (WARPS)' if warps == tuple(WARPS) else ''} | {found[warps] / tokens:.3f} | "
-              f"{right[warps] / max(1, heard[warps]):.3f} |")
+        print(f"| {name}{' (WARPS)' if warps == tuple(WARPS) else ''} | {rates(totals[warps], tokens)} |")
 
 
 if __name__ == "__main__":
