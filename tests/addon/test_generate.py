@@ -147,3 +147,20 @@ def test_dialogue_field_drives_forced_alignment(registered, tmp_path_factory):
     assert bpy.ops.cafetalk.generate() == {"FINISHED"}, scene.cafetalk.status
     assert "transcript" not in scene.cafetalk.status
     assert head.data.shape_keys.animation_data.action != first
+
+
+def test_without_dialogue_offers_the_backends_recognisers(registered):
+    """The panel's **Without dialogue** menu lists the recognisers the backend knows, and starts on its
+    default: a new one reaches Blender, a removed one is not offered."""
+    import json
+    import subprocess
+
+    if not Path(BACKEND_PYTHON).exists():
+        pytest.skip(f"no backend interpreter at {BACKEND_PYTHON} (set CAFETALK_BACKEND_PYTHON)")
+    out = subprocess.run([BACKEND_PYTHON, "-c", "import json; from cafetalk.audio.phones import RECOGNIZERS, "
+                          "DEFAULT_RECOGNIZER as D; print(json.dumps([list(RECOGNIZERS), D]))"],
+                         check=True, capture_output=True, text=True).stdout
+    recognizers, default = json.loads(out)
+    rna = bpy.context.scene.cafetalk.bl_rna.properties["recognizer"]
+    assert {item.identifier for item in rna.enum_items} == set(recognizers)
+    assert rna.default == default
