@@ -323,6 +323,11 @@ def test_recognition_of_a_short_clip_reports_each_pass_and_can_be_cancelled(gofo
     with pytest.raises(KeyboardInterrupt):
         phone_stream(goforward, progress=cancel_after_three)
     assert len(calls) == 3  # nothing ran on after the cancel
+    hum = (np.random.default_rng(0).standard_normal(32000) * 0.001).astype(np.float32)  # no words to hear
+    seen = []
+    phone_stream(hum, progress=seen.append)
+    assert seen == sorted(seen) and seen[-1] == 1.0 and seen[-2] < 1.0  # the warped passes still to come
+    assert len(seen) == 4 + len(WARPS)  # the missing hypotheses skipped in one step
 
 
 def test_long_recognition_reports_progress_and_can_be_cancelled(goforward):

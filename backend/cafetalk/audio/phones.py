@@ -356,8 +356,9 @@ def recognize_with(samples: np.ndarray, recognizer: str, allphone: Phones | None
         except CafeTalkError:
             pass
         passed()
-    if len(texts) - 1 < extra:
-        passed(extra - (len(texts) - 1))  # hypotheses the search did not have
+    missing = extra - len(texts[1:])  # further hypotheses the search did not have
+    if missing:
+        passed(missing)
     for warp in warps:  # "warped": those phone recognition hears at another vocal tract
         merged = merge_bilabials(merged, recognize(samples, warp))
         passed()
