@@ -25,7 +25,7 @@ class CafeTalkSettings(bpy.types.PropertyGroup):
         description="How phones are found for a sound strip without dialogue text (English)",
         items=[("warped", "Words + phones + N-best + warps", "Word recognition, then alignment, plus the lip "
                 "closures phone recognition, the next seven word hypotheses and phone recognition at four "
-                "vocal-tract warps hear: the most closures, about 0.7-1 s per second of audio"),
+                "vocal-tract warps hear: the most closures, about 0.6-1 s per second of audio"),
                ("nbest", "Words + phones + N-best", "The same without the warps"),
                ("both", "Words + phones", "Without the further word hypotheses either: in a third of the time"),
                ("words", "Recognise words", "Word recognition, then alignment"),

@@ -60,7 +60,7 @@ def main() -> None:
     for clip, truth in piper_clips(sys.argv):
         allphone = recognize(clip.audio)
         texts = word_hypotheses(clip.audio, max(DEPTHS))
-        base = merge_bilabials(recognize_words(clip.audio, allphone, texts[0] if texts else ""), allphone)
+        base = merge_bilabials(recognize_words(clip.audio, texts[0] if texts else "", allphone), allphone)
         alternatives = []
         for text in texts[1:]:
             try:

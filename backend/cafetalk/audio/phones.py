@@ -5,8 +5,9 @@ dictionary and a phone language model. The ways to get timed ARPAbet phones from
 - `force_align(samples, transcript)`: the words are known; two passes (words, then phones:
   `Decoder.set_align_text`, `set_alignment`, `get_alignment`, 100 frames per second);
 - `recognize(samples)`: no transcript; the decoder's allphone mode with the phone LM (`allphone=`);
-- `recognize_words(samples)`: no transcript; word recognition with the en-us language model and
-  dictionary, whose hypothesis is then force-aligned: fewer false bilabials, six times slower;
+- `word_hypotheses(samples)`, then `recognize_words(samples, text)`: no transcript; word recognition
+  with the en-us language model and dictionary, whose hypothesis is then force-aligned: fewer false
+  bilabials, six times slower;
 - `merge_bilabials(words, phones)`: the word result, plus the bilabials phone recognition heard
   where the words have none (the two recognisers miss different ones): `recognize_with(..., "both")`;
   "nbest" also adds those of the word search's next hypotheses (`word_hypotheses`), each aligned,
@@ -238,13 +239,10 @@ def word_hypotheses(samples: np.ndarray, extra: int = 0) -> list[str]:
     return texts
 
 
-def recognize_words(samples: np.ndarray, allphone: Phones | None = None, text: str | None = None) -> Phones:
-    """Word recognition, then forced alignment of the hypothesis (`text`: the caller's, from
-    `word_hypotheses`). Falls back to phone recognition (`allphone`, when the caller already has it) where
-    no words are heard or the hypothesis does not align."""
-    if text is None:
-        texts = word_hypotheses(samples)
-        text = texts[0] if texts else ""
+def recognize_words(samples: np.ndarray, text: str, allphone: Phones | None = None) -> Phones:
+    """Forced alignment of a word hypothesis (`text`, from `word_hypotheses`; "" where none was heard).
+    Falls back to phone recognition (`allphone`, when the caller already has it) where there are no words
+    or the hypothesis does not align."""
     if text.strip():
         try:
             return force_align(samples, text)
@@ -300,12 +298,17 @@ def within(progress: Callable[[float], None] | None, lo: float, hi: float) -> Ca
 WORD_SEARCH_PASSES = 4  # word recognition costs about as much as four allphone passes or alignments (bench/phones.py)
 
 
+def _further(recognizer: str) -> tuple[int, tuple[float, ...]]:
+    """What a recogniser adds to "both": (further word hypotheses aligned, warps phones are recognised at)."""
+    return NBEST_EXTRA if recognizer in ("nbest", "warped") else 0, WARPS if recognizer == "warped" else ()
+
+
 def recognition_passes(recognizer: str, with_allphone: bool = True) -> int:
     """The work of `recognize_with(..., recognizer)` on one piece, in allphone passes (for progress):
-    [allphone] [word search, its alignment] [NBEST_EXTRA alignments] [WARPS allphone passes]."""
+    [allphone] [word search, its alignment] [further hypotheses' alignments] [warped allphone passes]."""
+    extra, warps = _further(recognizer)
     searching = recognizer != "phones"
-    return ((with_allphone and recognizer != "words") + searching * (WORD_SEARCH_PASSES + 1)
-            + NBEST_EXTRA * (recognizer in ("nbest", "warped")) + len(WARPS) * (recognizer == "warped"))
+    return ((with_allphone and recognizer != "words") + searching * (WORD_SEARCH_PASSES + 1) + extra + len(warps))
 
 
 def recognize_with(samples: np.ndarray, recognizer: str, allphone: Phones | None = None,
@@ -325,8 +328,7 @@ def recognize_with(samples: np.ndarray, recognizer: str, allphone: Phones | None
                                   within(progress, i / n, (i + 1) / n))
             out += [(p, s + t0, e + t0) for p, s, e in part]
         return out
-    extra = NBEST_EXTRA if recognizer in ("nbest", "warped") else 0
-    warps = WARPS if recognizer == "warped" else ()
+    extra, warps = _further(recognizer)
     total = recognition_passes(recognizer, allphone is None)
     done = 0
 
@@ -345,7 +347,7 @@ def recognize_with(samples: np.ndarray, recognizer: str, allphone: Phones | None
         return allphone
     texts = word_hypotheses(samples, extra)
     passed(WORD_SEARCH_PASSES)
-    words = recognize_words(samples, allphone, texts[0] if texts else "")
+    words = recognize_words(samples, texts[0] if texts else "", allphone)
     passed()
     if recognizer == "words":
         return words
