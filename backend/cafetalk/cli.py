@@ -335,11 +335,12 @@ def cmd_train(args: argparse.Namespace) -> int:
                        save_every=args.save_every, warmup=args.warmup, amp=not args.no_amp,
                        swap_prob=args.swap_prob, joint=args.joint,
                        adapter_layers=args.adapter_layers, shorten=args.shorten,
-                       symbol_noise=args.symbol_noise)
+                       symbol_noise=args.symbol_noise, schedule=args.schedule)
     if args.joint and (args.stage != 2 or args.init):
         raise CafeTalkError("--joint trains base and adapter together from scratch: use it with --stage 2 and no --init")
     if args.resume and args.init:
-        raise CafeTalkError("--resume continues a run from its own folder; --init starts stage 2: pass one of them")
+        raise CafeTalkError("--resume continues a run from its own folder (its optimiser too); --init starts a new run "
+                            "from a checkpoint's weights: pass one of them")
     if args.resume and not (Path(args.resume) / "trainer.json").exists():
         raise CafeTalkError(f"{args.resume} is not a training output folder (no trainer.json): nothing to resume")
     rank0 = os.environ.get("RANK", "0") == "0"
@@ -453,7 +454,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--stage", type=int, choices=(1, 2), required=True)
     tr.add_argument("--data", required=True, help="corpus folder (cafetalk data generate / import-livelink)")
     tr.add_argument("--out", required=True, help="checkpoint folder to write")
-    tr.add_argument("--init", help="stage 2: the stage-1 checkpoint")
+    tr.add_argument("--init", help="stage 2: the stage-1 checkpoint; stage 1: a base to train on from its weights "
+                                   "with a fresh optimiser (its architecture and audio kept, --preset/--audio ignored)")
     tr.add_argument("--preset", default="cpu", choices=("paper", "cpu", "tiny"))
     tr.add_argument("--audio", default="phonetic", choices=("phonetic", "mel"),
                     help="stage 1: how the model hears speech (phonetic: phone stream + acoustic cues; mel: log-mel)")
@@ -477,6 +479,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--no-acoustic-cues", action="store_true",
                     help="stage 1, phonetic: zero the acoustic cues, phones alone (an ablation)")
     tr.add_argument("--warmup", type=int, default=100, help="linear learning-rate warm-up steps")
+    tr.add_argument("--schedule", default="constant", choices=("constant", "cosine"),
+                    help="learning rate after the warm-up: constant (default) or a cosine decay to lr/10 at --steps")
     tr.add_argument("--resume", help="continue a run from its output folder (weights, optimiser state, step)")
     tr.add_argument("--no-amp", action="store_true", help="CUDA: train in float32 instead of bfloat16 autocast")
     tr.add_argument("--seed", type=int, default=0)

@@ -88,6 +88,39 @@ def test_resume_continues_with_the_optimiser_state(corpus_dir, text_dir, tmp_pat
         train(corpus_dir, tmp_path / "x", TrainConfig(stage=2, steps=5), resume=tmp_path / "run")
 
 
+def test_stage1_init_trains_on_from_a_base_with_a_fresh_optimiser(corpus_dir, text_dir, tmp_path):
+    cfg = tiny_config(text_dir, adapter=False)
+    train(corpus_dir, tmp_path / "s1", TrainConfig(stage=1, steps=2, batch=2, lr=1e-3), cfg)
+    train(corpus_dir, tmp_path / "s2", TrainConfig(stage=2, steps=1, batch=2, lr=1e-2), init=tmp_path / "s1")
+    before = checkpoint.load(tmp_path / "s2")
+    # stage-2 weights as a stage-1 init: their base goes on training, the adapter is dropped
+    train(corpus_dir, tmp_path / "more", TrainConfig(stage=1, steps=0, batch=2), init=tmp_path / "s2")
+    same = checkpoint.load(tmp_path / "more")
+    assert same.adapter is None
+    base = {k: v for k, v in before.state_dict().items() if not k.startswith("adapter.")}
+    assert base.keys() == same.state_dict().keys()
+    assert all(torch.equal(v, same.state_dict()[k]) for k, v in base.items())  # motion statistics included
+    last = train(corpus_dir, tmp_path / "more", TrainConfig(stage=1, steps=3, batch=2, lr=1e-3, warmup=1),
+                 init=tmp_path / "s2")
+    assert last["step"] == 3
+    trained = checkpoint.load(tmp_path / "more").state_dict()
+    assert any(not torch.equal(v, trained[k]) for k, v in base.items() if not k.startswith("motion_"))
+    assert all(torch.equal(trained[k], base[k]) for k in ("motion_mean", "motion_std"))  # kept, not re-measured
+
+
+def test_cosine_schedule_warms_up_then_decays_to_a_tenth():
+    from cafetalk.train.loop import lr_factor
+
+    cosine = TrainConfig(steps=1100, warmup=100, schedule="cosine")
+    assert lr_factor(50, cosine) == pytest.approx(0.5) and lr_factor(100, cosine) == pytest.approx(1.0)
+    assert lr_factor(600, cosine) == pytest.approx(0.55) and lr_factor(1100, cosine) == pytest.approx(0.1)
+    factors = [lr_factor(s, cosine) for s in range(100, 1101)]
+    assert all(a >= b for a, b in zip(factors, factors[1:]))
+    assert lr_factor(1100, TrainConfig(steps=1100, warmup=100)) == 1.0  # constant: the default
+    with pytest.raises(ValueError, match="unknown learning-rate schedule"):
+        lr_factor(500, TrainConfig(steps=1100, schedule="linear"))
+
+
 def test_ddp_two_cpu_processes_stay_identical(corpus_dir, tmp_path):
     """torchrun, 2 processes, gloo: each rank draws its own batches, DDP averages gradients, so the
     replicas must hold the same weights after every step (trainer.json records each rank's digest)."""

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import signal
 import time
@@ -50,6 +51,7 @@ class TrainConfig:
     batch: int = 16  # the paper's batch size (appendix C), per process
     lr: float = 1e-4  # the paper's AdamW learning rate
     warmup: int = 100  # linear learning-rate warm-up steps
+    schedule: str = "constant"  # after warm-up: "constant", or "cosine" decay to lr / 10 at the last step
     drop_prob: float = 0.2  # independent condition dropout (section 3.1.2)
     swap_prob: float = 0.5  # stage 2: share of swapped-label batches
     joint: bool = False  # stage 2 without a frozen stage-1 base: the w/o-two-stage ablation
@@ -59,6 +61,18 @@ class TrainConfig:
     save_every: int = 500
     seed: int = 0
     amp: bool = True  # bfloat16 autocast on CUDA (ignored on CPU)
+
+
+def lr_factor(step: int, tcfg: TrainConfig) -> float:
+    """The learning rate at `step` (1-based) as a share of `tcfg.lr`: a linear warm-up, then constant or a
+    cosine decay to 1/10 at the last step (the schedule nanoGPT trains with)."""
+    warm = max(1, tcfg.warmup)
+    if step <= warm or tcfg.schedule == "constant":
+        return min(1.0, step / warm)
+    if tcfg.schedule != "cosine":
+        raise ValueError(f"unknown learning-rate schedule {tcfg.schedule!r}: use constant or cosine")
+    done = min(1.0, (step - warm) / max(1, tcfg.steps - warm))
+    return 0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * done))
 
 
 def emotion_table(cfg: CafeTalkConfig) -> dict[str, torch.Tensor]:
@@ -184,6 +198,16 @@ class _Stop:
 
 def build_model(tcfg: TrainConfig, corpus: Corpus, model_cfg: CafeTalkConfig | None,
                 init: str | Path | None) -> tuple[CafeTalkDiT, list[torch.nn.Parameter]]:
+    if tcfg.stage == 1 and init is not None:
+        # continue a base (a stage-1 run, or the base of stage-2 weights) with a fresh optimiser, its
+        # motion statistics kept: longer training, or fine-tuning on new data (e.g. imported captures)
+        base = checkpoint.load(init)
+        cfg = base.cfg
+        cfg.model.adapter = False
+        model = CafeTalkDiT(cfg)
+        state = {k: v.float() for k, v in base.state_dict().items() if not k.startswith("adapter.")}
+        model.load_state_dict(state)
+        return model, list(model.parameters())
     if tcfg.stage == 1 or tcfg.joint:
         if tcfg.joint and (tcfg.stage != 2 or init is not None):
             raise ValueError("joint training is stage 2 from scratch: pass --stage 2 --joint without --init")
@@ -249,7 +273,7 @@ def train(data: str | Path, out: str | Path, tcfg: TrainConfig, model_cfg: CafeT
     opt = torch.optim.AdamW(params, lr=tcfg.lr)
     if resume is not None:
         load_optimizer(opt, resume)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + start + 1) / max(1, tcfg.warmup)))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s + start + 1, tcfg))
     net = model
     if world > 1:
         from torch.nn.parallel import DistributedDataParallel
@@ -303,7 +327,7 @@ def train(data: str | Path, out: str | Path, tcfg: TrainConfig, model_cfg: CafeT
                                                  "check the corpus for broken clips")
                 sched.step()
                 row = {"step": step, "loss": float(loss.detach()), "swapped": bool(swapped), "time": time.time(),
-                       "skipped": bool(skipped)}
+                       "skipped": bool(skipped), "lr": sched.get_last_lr()[0]}
                 losses.append(row)
                 if progress and rank == 0:
                     progress(step, row)
