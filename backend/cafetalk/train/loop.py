@@ -66,11 +66,11 @@ class TrainConfig:
 def lr_factor(step: int, tcfg: TrainConfig) -> float:
     """The learning rate at `step` (1-based) as a share of `tcfg.lr`: a linear warm-up, then constant or a
     cosine decay to 1/10 at the last step (the schedule nanoGPT trains with)."""
+    if tcfg.schedule not in ("constant", "cosine"):  # checked on every step, so a bad name stops the first one
+        raise ValueError(f"unknown learning-rate schedule {tcfg.schedule!r}: use constant or cosine")
     warm = max(1, tcfg.warmup)
     if step <= warm or tcfg.schedule == "constant":
         return min(1.0, step / warm)
-    if tcfg.schedule != "cosine":
-        raise ValueError(f"unknown learning-rate schedule {tcfg.schedule!r}: use constant or cosine")
     done = min(1.0, (step - warm) / max(1, tcfg.steps - warm))
     return 0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * done))
 
@@ -196,6 +196,11 @@ class _Stop:
             signal.signal(signal.SIGTERM, self._old)
 
 
+def _base_state(model: CafeTalkDiT) -> dict[str, torch.Tensor]:
+    """A checkpoint's base: its state without the AU adapter's tensors (stage-2 weights hold both)."""
+    return {k: v for k, v in model.state_dict().items() if not k.startswith("adapter.")}
+
+
 def build_model(tcfg: TrainConfig, corpus: Corpus, model_cfg: CafeTalkConfig | None,
                 init: str | Path | None) -> tuple[CafeTalkDiT, list[torch.nn.Parameter]]:
     if tcfg.stage == 1 and init is not None:
@@ -205,8 +210,7 @@ def build_model(tcfg: TrainConfig, corpus: Corpus, model_cfg: CafeTalkConfig | N
         cfg = base.cfg
         cfg.model.adapter = False
         model = CafeTalkDiT(cfg)
-        state = {k: v.float() for k, v in base.state_dict().items() if not k.startswith("adapter.")}
-        model.load_state_dict(state)
+        model.load_state_dict(_base_state(base))
         return model, list(model.parameters())
     if tcfg.stage == 1 or tcfg.joint:
         if tcfg.joint and (tcfg.stage != 2 or init is not None):
@@ -229,8 +233,7 @@ def build_model(tcfg: TrainConfig, corpus: Corpus, model_cfg: CafeTalkConfig | N
         model = CafeTalkDiT(cfg)
         # the adapter always starts fresh (zero-initialised projection): an init that already has one
         # (stage-2 weights such as weights/default) gives only its base
-        state = {k: v for k, v in base.state_dict().items() if not k.startswith("adapter.")}
-        missing = model.load_state_dict(state, strict=False).missing_keys
+        missing = model.load_state_dict(_base_state(base), strict=False).missing_keys
         assert all(k.startswith("adapter.") for k in missing)
         for p in model.base_parameters():  # the base is frozen in stage 2
             p.requires_grad_(False)
